@@ -1,0 +1,49 @@
+"""Domain errors of the platform. Each has a stable machine-readable code and a
+message for people; the API maps them to responses in one place."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    default_message = _("The operation cannot be done.")
+
+    def __init__(self, message=None, **details):
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(str(self.message))
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient_points"
+    default_message = _("The account does not have enough available points.")
+
+
+class InvalidPoints(DomainError):
+    code = "invalid_points"
+    default_message = _("Points must be a whole number above zero.")
+
+
+class HoldNotActive(DomainError):
+    code = "hold_not_active"
+    default_message = _("The reservation has already been captured or released.")
+
+
+class ClawbackTooLarge(DomainError):
+    code = "clawback_too_large"
+    default_message = _("More points would be taken back than the order earned.")
+
+
+class RefundTooLarge(DomainError):
+    code = "refund_too_large"
+    default_message = _("More points would be given back than were spent on the order.")
+
+
+class IdempotencyConflict(DomainError):
+    code = "idempotency_key_reused"
+    default_message = _("This idempotency key was already used for a different request.")
+
+
+class MemberNotActive(DomainError):
+    code = "member_not_active"
+    default_message = _("The member is blocked or anonymised.")

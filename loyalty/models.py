@@ -1,0 +1,440 @@
+"""Program settings, storefronts, and the points ledger.
+
+The ledger keeps three kinds of rows:
+
+* ``Entry``: the immutable journal. Every change of an account's balances is
+  an entry whose signed deltas (available, pending, held) add up to the
+  cached balances on ``Account``.
+* ``Lot``: the points one credit produced, with the moment they become
+  available and the moment they expire. Spending consumes lots
+  soonest-expiring first, so ``remaining`` changes; lots are state, entries
+  are history.
+* ``Hold``: points reserved for an order in progress. Reserving moves points
+  out of lots into the hold (``HoldAllocation`` remembers which lots), capture
+  makes the spend final, release puts them back into the same lots.
+
+For every account (``loyalty.selectors.ledger_mismatches`` checks it):
+
+    available = sum(available_delta) = sum(remaining of available lots) - debt
+    pending   = sum(pending_delta)   = sum(remaining of pending lots)
+    held      = sum(held_delta)      = sum(points of active holds)
+"""
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Channel, Member
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}, code="invalid_time_zone")
+
+
+def validate_currency(value):
+    if len(value) != 3 or not value.isalpha() or not value.isupper():
+        raise ValidationError(_("Use a three-letter ISO 4217 code such as RUB."), code="invalid_currency")
+
+
+def _percent_field(verbose_name, default, help_text=""):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=help_text,
+    )
+
+
+class Program(models.Model):
+    """The merchant's loyalty program: one row per deployment (id 1)."""
+
+    SINGLETON_ID = 1
+
+    class EarnRule(models.TextChoices):
+        PER_AMOUNT = "per_amount", _("Points per amount spent")
+        CASHBACK = "cashback", _("Cashback percent paid in points")
+
+    class ExpiryPolicy(models.TextChoices):
+        NEVER = "never", _("Never")
+        DAYS_AFTER_EARNING = "days_after_earning", _("N days after earning")
+        END_OF_MONTH = "end_of_month", _("End of the month, N months after earning")
+        END_OF_YEAR = "end_of_year", _("End of the year, N months after earning")
+
+    class Rounding(models.TextChoices):
+        DOWN = "down", _("Down (the member never gets a fraction rounded up)")
+        HALF_UP = "half_up", _("To the nearest point, halves up")
+        UP = "up", _("Up")
+
+    class NegativeBalancePolicy(models.TextChoices):
+        ALLOW_NEGATIVE = "allow_negative", _("Allow a negative balance")
+        TAKE_AVAILABLE = "take_available", _("Take what is there and record the shortfall")
+
+    name = models.CharField(_("program name"), max_length=120, default="Loyalty program")
+    currency = models.CharField(_("currency"), max_length=3, default="RUB", validators=[validate_currency])
+    points_name = models.CharField(_("name of the points"), max_length=40, default="points")
+    point_value = models.DecimalField(
+        _("value of one point"),
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text=_("How much money one point pays for, in the program currency."),
+    )
+    earn_rule = models.CharField(_("base earn rule"), max_length=16, choices=EarnRule.choices, default=EarnRule.PER_AMOUNT)
+    earn_points = models.PositiveIntegerField(_("points earned per step"), default=1)
+    earn_step = models.DecimalField(
+        _("amount per step"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("With 1 point per 100 RUB, the step is 100."),
+    )
+    cashback_percent = _percent_field(_("cashback percent"), "0")
+    min_earning_order_amount = models.DecimalField(
+        _("minimum order amount that earns"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    excluded_categories = models.JSONField(
+        _("excluded categories"),
+        default=list,
+        blank=True,
+        help_text=_("Categories that neither earn nor can be paid with points, such as gift cards."),
+    )
+    shipping_earns = models.BooleanField(_("shipping earns points"), default=False)
+    redemption_cap_percent = _percent_field(
+        _("redemption cap, percent"), "30", _("The largest share of an order payable by points.")
+    )
+    min_redemption_points = models.PositiveIntegerField(_("minimum points per redemption"), default=0)
+    pending_days = models.PositiveIntegerField(
+        _("pending period, days"), default=14, help_text=_("Earned points wait this long: the return window.")
+    )
+    expiry_policy = models.CharField(
+        _("expiry policy"), max_length=24, choices=ExpiryPolicy.choices, default=ExpiryPolicy.DAYS_AFTER_EARNING
+    )
+    expiry_days = models.PositiveIntegerField(_("expire after, days"), default=365)
+    expiry_months = models.PositiveIntegerField(_("expire after, months"), default=12)
+    inactivity_expiry_days = models.PositiveIntegerField(
+        _("expire all points after days without a purchase"), null=True, blank=True
+    )
+    time_zone = models.CharField(
+        _("program time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
+    )
+    rounding = models.CharField(_("rounding of points"), max_length=8, choices=Rounding.choices, default=Rounding.DOWN)
+    negative_balance_policy = models.CharField(
+        _("when returned points were already spent"),
+        max_length=16,
+        choices=NegativeBalancePolicy.choices,
+        default=NegativeBalancePolicy.TAKE_AVAILABLE,
+    )
+    hold_timeout_minutes = models.PositiveIntegerField(
+        _("hold timeout, minutes"),
+        default=60 * 24 * 3,
+        validators=[MinValueValidator(1)],
+        help_text=_("Points reserved for an order that is neither completed nor cancelled are released after this."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("program settings")
+        verbose_name_plural = _("program settings")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="program_singleton")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.expiry_policy == self.ExpiryPolicy.DAYS_AFTER_EARNING and self.expiry_days <= self.pending_days:
+            raise ValidationError(
+                {"expiry_days": _("Points must not expire before the pending period ends.")}
+            )
+        if self.expiry_policy in (self.ExpiryPolicy.END_OF_MONTH, self.ExpiryPolicy.END_OF_YEAR) and not self.expiry_months:
+            raise ValidationError({"expiry_months": _("Give the number of months.")})
+        if not isinstance(self.excluded_categories, list) or not all(
+            isinstance(category, str) for category in self.excluded_categories
+        ):
+            raise ValidationError({"excluded_categories": _("Give a list of category names.")})
+
+
+STOREFRONT_KINDS = (
+    Channel.WEB_SHOP,
+    Channel.MOBILE_APP,
+    Channel.MARKETPLACE,
+    Channel.POINT_OF_SALE,
+    Channel.PARTNER,
+)
+
+
+class Storefront(models.Model):
+    """A place where members shop: web shop, app, marketplace shop, POS, partner."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=[(kind.value, kind.label) for kind in STOREFRONT_KINDS]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("storefront")
+        verbose_name_plural = _("storefronts")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A storefront's key for the REST API. Only a SHA-256 digest of the key is
+    stored; the key itself is shown once, when it is created. Keys are long
+    random strings, so a fast digest is as safe as a slow password hash and
+    keeps authentication cheap."""
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=120)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class Order(models.Model):
+    """A storefront's order as far as the ledger needs it: the cause of the
+    entries, lots and holds it produced."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
+        RETURNED = "returned", _("Returned")
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("storefront's order id"), max_length=64)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PLACED)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [models.UniqueConstraint(fields=["storefront", "number"], name="order_number_unique")]
+        indexes = [models.Index(fields=["member", "-placed_at"], name="order_member_idx")]
+
+    def __str__(self):
+        return f"{self.storefront.code}/{self.number}" if self.storefront_id else self.number
+
+
+class Account(models.Model):
+    """A member's points account. The balances are a cache of the journal."""
+
+    member = models.OneToOneField(
+        Member, primary_key=True, on_delete=models.PROTECT, related_name="points_account", verbose_name=_("member")
+    )
+    available = models.BigIntegerField(_("available"), default=0)
+    pending = models.BigIntegerField(_("pending"), default=0)
+    held = models.BigIntegerField(_("held"), default=0)
+    debt = models.BigIntegerField(
+        _("debt"), default=0, help_text=_("Points taken back by returns beyond what the account had.")
+    )
+    lifetime_earned = models.BigIntegerField(_("lifetime earned"), default=0)
+    lifetime_spent = models.BigIntegerField(_("lifetime spent"), default=0)
+    lifetime_expired = models.BigIntegerField(_("lifetime expired"), default=0)
+    last_purchase_at = models.DateTimeField(_("last purchase at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(pending__gte=0), name="account_pending_not_negative"),
+            models.CheckConstraint(condition=Q(held__gte=0), name="account_held_not_negative"),
+            models.CheckConstraint(condition=Q(debt__gte=0), name="account_debt_not_negative"),
+            models.CheckConstraint(
+                condition=Q(available__gte=-F("debt")), name="account_available_not_below_debt"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.member)
+
+    @property
+    def balance(self):
+        """What the member owns: spendable, waiting, and reserved points."""
+        return self.available + self.pending + self.held
+
+
+class Lot(models.Model):
+    """Points produced by one credit, consumed soonest-expiring first."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="lots")
+    amount = models.BigIntegerField(_("amount"))
+    remaining = models.BigIntegerField(_("remaining"))
+    expired = models.BigIntegerField(_("expired"), default=0)
+    is_pending = models.BooleanField(_("pending"), default=False)
+    available_at = models.DateTimeField(_("available at"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lot_amount_positive"),
+            models.CheckConstraint(condition=Q(remaining__gte=0), name="lot_remaining_not_negative"),
+            models.CheckConstraint(condition=Q(remaining__lte=F("amount")), name="lot_remaining_within_amount"),
+            models.CheckConstraint(condition=Q(expired__gte=0), name="lot_expired_not_negative"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "expires_at", "id"], name="lot_spendable_idx", condition=Q(remaining__gt=0)
+            ),
+            models.Index(fields=["available_at"], name="lot_pending_due_idx", condition=Q(is_pending=True)),
+            models.Index(fields=["expires_at"], name="lot_expiry_due_idx", condition=Q(remaining__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.remaining}/{self.amount}"
+
+
+class Hold(models.Model):
+    """Points reserved for an order in progress (two-phase spend)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CAPTURED = "captured", _("Captured")
+        RELEASED = "released", _("Released")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="holds")
+    points = models.BigIntegerField(_("points"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("released automatically at"))
+    resolved_at = models.DateTimeField(_("captured or released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="hold_points_positive")]
+        indexes = [models.Index(fields=["expires_at"], name="hold_active_due_idx", condition=Q(status="active"))]
+
+    def __str__(self):
+        return f"{self.points} ({self.get_status_display()})"
+
+
+class HoldAllocation(models.Model):
+    """The points a hold took from one lot, given back there on release."""
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="hold_allocations")
+    points = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="hold_allocation_points_positive")]
+
+
+class Entry(models.Model):
+    """One immutable line of the journal. Never updated or deleted (a database
+    trigger enforces it on PostgreSQL); a correction is a new entry that
+    points at the one it corrects."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        ACTIVATE = "activate", _("Became available")
+        SPEND = "spend", _("Spent")
+        HOLD = "hold", _("Reserved")
+        CAPTURE = "capture", _("Spent (reservation captured)")
+        RELEASE = "release", _("Reservation released")
+        EXPIRE = "expire", _("Expired")
+        CLAWBACK = "clawback", _("Taken back on return")
+        REFUND = "refund", _("Spent points given back")
+        ADJUSTMENT = "adjustment", _("Manual adjustment")
+        TRANSFER = "transfer", _("Transfer")
+
+    # System reasons, recorded where no person gave one.
+    EXPIRY_REASON_INACTIVITY = "inactivity"
+    RELEASE_REASON_TIMEOUT = "timeout"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    points = models.BigIntegerField(_("points"), help_text=_("How many points moved; the deltas give the direction."))
+    available_delta = models.BigIntegerField(default=0)
+    pending_delta = models.BigIntegerField(default=0)
+    held_delta = models.BigIntegerField(default=0)
+    shortfall = models.BigIntegerField(
+        _("shortfall"), default=0, help_text=_("Points a return should have taken back but the account did not have.")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # What a higher app (a campaign, a reward, a tier) caused this entry with.
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    counterpart = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("The other side of a transfer."),
+    )
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="entry_idempotency_key_unique"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="entry_points_not_negative"),
+            models.CheckConstraint(condition=Q(shortfall__gte=0), name="entry_shortfall_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-occurred_at", "-id"], name="entry_history_idx"),
+            models.Index(fields=["order"], name="entry_order_idx", condition=Q(order__isnull=False)),
+            models.Index(fields=["source_type", "source_id"], name="entry_source_idx", condition=Q(source_id__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.signed_points:+d}"
+
+    @property
+    def signed_points(self):
+        """The change of what the member owns (available + pending + held)."""
+        return self.available_delta + self.pending_delta + self.held_delta

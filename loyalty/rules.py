@@ -1,0 +1,121 @@
+"""The program's arithmetic and calendar, each rule written once.
+
+Rounding of points, the money value of points, the minor unit of money and
+the program's time zone live here; everything else imports them.
+"""
+
+import calendar
+import datetime
+import zoneinfo
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from .models import Program
+
+_ROUNDING_MODES = {
+    Program.Rounding.DOWN: ROUND_FLOOR,
+    Program.Rounding.HALF_UP: ROUND_HALF_UP,
+    Program.Rounding.UP: ROUND_CEILING,
+}
+# Currencies whose minor unit is not 1/100 (ISO 4217).
+_MINOR_UNIT_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+
+
+def round_points(value, program):
+    """Whole points from a fractional amount, by the program's rounding rule.
+
+    Points are whole numbers everywhere; this is the only place a fraction of
+    a point becomes one.
+    """
+    return int(Decimal(value).to_integral_value(rounding=_ROUNDING_MODES[program.rounding]))
+
+
+def quantize_money(amount, currency):
+    """An amount rounded half-up to the currency's minor unit (kopecks, cents)."""
+    exponent = _MINOR_UNIT_EXPONENTS.get(currency, 2)
+    return Decimal(amount).quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+
+
+def money_for_points(points, program):
+    """What the given points pay for, in the program currency."""
+    return quantize_money(Decimal(points) * program.point_value, program.currency)
+
+
+def points_covering(amount, program):
+    """The most points whose value does not exceed ``amount``."""
+    return int((Decimal(amount) / program.point_value).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def base_points_for(amount, program):
+    """Points the base earn rule gives for an eligible amount of money."""
+    amount = Decimal(amount)
+    if amount <= 0 or amount < program.min_earning_order_amount:
+        return 0
+    if program.earn_rule == Program.EarnRule.CASHBACK:
+        cashback = amount * program.cashback_percent / 100
+        return round_points(cashback / program.point_value, program)
+    steps = amount / program.earn_step
+    return round_points(steps * program.earn_points, program)
+
+
+def program_zone(program):
+    return zoneinfo.ZoneInfo(program.time_zone)
+
+
+def local_date(moment, program):
+    """The calendar date of a moment in the program time zone."""
+    return moment.astimezone(program_zone(program)).date()
+
+
+def end_of_local_day(day, program):
+    """The first instant after ``day`` ends in the program time zone, in UTC.
+
+    Deadlines are exclusive: a lot "expiring on 10 March" burns at local
+    midnight between the 10th and the 11th, whatever the daylight saving
+    offset of either day.
+    """
+    next_midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), program_zone(program))
+    return next_midnight.astimezone(datetime.UTC)
+
+
+def _add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def expires_at_for(earned_at, program):
+    """When points earned at ``earned_at`` expire under the expiry policy, or None."""
+    policy = program.expiry_policy
+    earned_on = local_date(earned_at, program)
+    if policy == Program.ExpiryPolicy.NEVER:
+        return None
+    if policy == Program.ExpiryPolicy.DAYS_AFTER_EARNING:
+        last_day = earned_on + datetime.timedelta(days=program.expiry_days)
+    elif policy == Program.ExpiryPolicy.END_OF_MONTH:
+        target = _add_months(earned_on, program.expiry_months)
+        last_day = target.replace(day=calendar.monthrange(target.year, target.month)[1])
+    else:
+        last_day = datetime.date(_add_months(earned_on, program.expiry_months).year, 12, 31)
+    return end_of_local_day(last_day, program)
+
+
+def available_at_for(earned_at, program):
+    """When points earned at ``earned_at`` leave the pending period.
+
+    The return window is counted in whole days, so points earned on a given
+    day all become available at the end of the day the window closes.
+    """
+    if program.pending_days == 0:
+        return earned_at
+    return end_of_local_day(local_date(earned_at, program) + datetime.timedelta(days=program.pending_days - 1), program)
+
+
+def hold_expires_at(created_at, program):
+    return created_at + datetime.timedelta(minutes=program.hold_timeout_minutes)
+
+
+def inactivity_cutoff(now, program):
+    """Accounts without a purchase since this moment lose their points, or None."""
+    if not program.inactivity_expiry_days:
+        return None
+    return now - datetime.timedelta(days=program.inactivity_expiry_days)

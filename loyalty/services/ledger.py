@@ -1,0 +1,480 @@
+"""The only way to write to the points ledger.
+
+Every function here runs in one transaction that starts by locking the
+member's account row (``SELECT ... FOR UPDATE``), so concurrent writes to an
+account are serialised and no interleaving can spend a point twice. After the
+lock, anything that has fallen due on the account (a hold that timed out, a
+lot that became available or expired) is applied first, so every decision is
+made on exact balances.
+
+Functions that a storefront may retry take an ``idempotency_key``: the same
+key with the same arguments returns the first result and changes nothing; the
+same key with other arguments raises ``IdempotencyConflict``.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Member
+
+from ..exceptions import (
+    ClawbackTooLarge,
+    HoldNotActive,
+    IdempotencyConflict,
+    InsufficientPoints,
+    InvalidPoints,
+    MemberNotActive,
+    RefundTooLarge,
+)
+from ..models import Account, Entry, Hold, HoldAllocation, Lot, Program
+from ..rules import available_at_for, expires_at_for, hold_expires_at
+from ..selectors import program_get
+from .ledger_jobs import apply_due_for, has_due_rows
+from .lots import settle_debt, take_from_lots
+
+_IDEMPOTENCY_CONSTRAINT = "entry_idempotency_key_unique"
+
+
+# Building blocks
+
+
+def _check_points(points):
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise InvalidPoints(points=points)
+
+
+def _fingerprint(**arguments):
+    canonical = json.dumps(arguments, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(idempotency_key, fingerprint):
+    """The entry an earlier call with this key wrote, or None if there was none."""
+    if idempotency_key is None:
+        return None
+    entry = Entry.objects.filter(idempotency_key=idempotency_key).first()
+    if entry is not None and entry.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(idempotency_key=idempotency_key)
+    return entry
+
+
+def _lock(member_id, now, program):
+    """The member's account, locked for this transaction, with everything due applied."""
+    locked = Account.objects.select_for_update(of=("self",)).annotate(has_due=has_due_rows(now, program))
+    account = locked.filter(pk=member_id).first()
+    if account is None:
+        Account.objects.bulk_create([Account(member_id=member_id, created_at=now)], ignore_conflicts=True)
+        account = locked.get(pk=member_id)
+    if account.has_due:
+        apply_due_for([account.pk], now, program)
+        account = locked.get(pk=member_id)
+    return account
+
+
+def _lock_pair(first, second, now, program):
+    """Lock two accounts in primary-key order, the order every writer uses."""
+    if first.pk < second.pk:
+        return _lock(first.pk, now, program), _lock(second.pk, now, program)
+    second_account = _lock(second.pk, now, program)
+    return _lock(first.pk, now, program), second_account
+
+
+def _require_active(member):
+    if member.status != Member.Status.ACTIVE:
+        raise MemberNotActive(member=member.pk)
+
+
+def _require_available(account, points):
+    if account.available < points:
+        raise InsufficientPoints(available=account.available, requested=points)
+
+
+def _record(account, kind, points, *, now, available=0, pending=0, held=0, **fields):
+    """Append one entry. A concurrent writer that used the same idempotency
+    key on another account loses here, on the unique constraint."""
+    source = fields.pop("source", None)
+    if source is not None:
+        fields["source_type"] = ContentType.objects.get_for_model(source)
+        fields["source_id"] = source.pk
+    entry = Entry(
+        account=account,
+        kind=kind,
+        points=points,
+        available_delta=available,
+        pending_delta=pending,
+        held_delta=held,
+        occurred_at=now,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as error:
+        if _IDEMPOTENCY_CONSTRAINT in str(error):
+            raise IdempotencyConflict(idempotency_key=fields.get("idempotency_key")) from error
+        raise
+    return entry
+
+
+def _new_lot(account, points, *, now, program, order=None, pending=False, expires_at=None):
+    available_at = available_at_for(now, program) if pending else now
+    return Lot.objects.create(
+        account=account,
+        order=order,
+        amount=points,
+        remaining=points,
+        is_pending=pending and available_at > now,
+        available_at=available_at,
+        expires_at=expires_at if expires_at is not None else expires_at_for(now, program),
+        created_at=now,
+    )
+
+
+def _save_balances(account, *fields):
+    account.save(update_fields=list(fields))
+    if account.debt and "available" in fields:
+        settle_debt(account)
+
+
+def _idempotent(function):
+    """Run ``function`` in a transaction; the caller's idempotency key is checked
+    after the lock, inside ``function``, so concurrent replays serialise on it."""
+
+    def wrapper(*args, **kwargs):
+        with transaction.atomic():
+            return function(*args, **kwargs)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+# Credits
+
+
+@_idempotent
+def points_earn(
+    *, member, points, order=None, storefront=None, source=None, reason="", pending=True,
+    now=None, idempotency_key=None,
+):
+    """Credit earned points as a new lot, pending until the return window
+    closes (unless ``pending`` is False, for bonuses that need no window)."""
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(
+        op="earn", member=member.pk, points=points, order=getattr(order, "pk", None), pending=pending,
+        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
+    )
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    lot = _new_lot(account, points, now=now, program=program, order=order, pending=pending)
+    entry = _record(
+        account, Entry.Kind.EARN, points, now=now,
+        pending=points if lot.is_pending else 0, available=0 if lot.is_pending else points,
+        lot=lot, order=order, storefront=storefront, source=source, reason=reason,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    if lot.is_pending:
+        account.pending += points
+    else:
+        account.available += points
+    account.lifetime_earned += points
+    if order is not None:
+        account.last_purchase_at = now
+    _save_balances(account, "available", "pending", "lifetime_earned", "last_purchase_at")
+    return entry
+
+
+@_idempotent
+def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None, idempotency_key=None):
+    """A manual correction by staff: a credit (points > 0) as a new available
+    lot, or a debit (points < 0) from the available lots. A reason is required
+    and the staff user is recorded."""
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise InvalidPoints(points=points)
+    if not (reason or "").strip():
+        raise InvalidPoints(_("A manual adjustment needs a reason."), field="reason")
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="adjust", member=member.pk, points=points, corrects=getattr(corrects, "pk", None))
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    lot = None
+    if points > 0:
+        lot = _new_lot(account, points, now=now, program=program)
+    else:
+        _require_available(account, -points)
+        take_from_lots(account, -points)
+    entry = _record(
+        account, Entry.Kind.ADJUSTMENT, abs(points), now=now, available=points, lot=lot,
+        staff_user=staff_user, reason=reason.strip(), corrects=corrects,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    account.available += points
+    _save_balances(account, "available")
+    return entry
+
+
+# Spending
+
+
+@_idempotent
+def points_spend(*, member, points, order=None, storefront=None, source=None, reason="", now=None, idempotency_key=None):
+    """Spend available points at once (a reward bought in the cabinet, say)."""
+    _check_points(points)
+    _require_active(member)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(
+        op="spend", member=member.pk, points=points, order=getattr(order, "pk", None),
+        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
+    )
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    _require_available(account, points)
+    take_from_lots(account, points)
+    entry = _record(
+        account, Entry.Kind.SPEND, points, now=now, available=-points, order=order, storefront=storefront,
+        source=source, reason=reason, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    account.available -= points
+    account.lifetime_spent += points
+    _save_balances(account, "available", "lifetime_spent")
+    return entry
+
+
+@_idempotent
+def hold_reserve(*, member, points, order=None, storefront=None, now=None, idempotency_key=None):
+    """Reserve points for an order in progress. The points leave their lots
+    now, so nothing else can spend them; capture or release settles them."""
+    _check_points(points)
+    _require_active(member)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="hold", member=member.pk, points=points, order=getattr(order, "pk", None))
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed.hold
+    _require_available(account, points)
+    hold = Hold.objects.create(
+        account=account, order=order, points=points, created_at=now,
+        expires_at=hold_expires_at(now, program),
+    )
+    HoldAllocation.objects.bulk_create(
+        HoldAllocation(hold=hold, lot=lot, points=taken) for lot, taken in take_from_lots(account, points)
+    )
+    _record(
+        account, Entry.Kind.HOLD, points, now=now, available=-points, held=points, hold=hold, order=order,
+        storefront=storefront, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    account.available -= points
+    account.held += points
+    _save_balances(account, "available", "held")
+    return hold
+
+
+def _locked_hold(hold, now, program):
+    account = _lock(hold.account_id, now, program)
+    return account, Hold.objects.select_related("order").get(pk=hold.pk)
+
+
+@transaction.atomic
+def hold_capture(*, hold, storefront=None, now=None):
+    """Make a reserved spend final. Capturing a captured hold returns the
+    first capture; capturing a released one raises HoldNotActive."""
+    now = now or timezone.now()
+    program = program_get()
+    account, hold = _locked_hold(hold, now, program)
+    if hold.status == Hold.Status.CAPTURED:
+        return hold.entries.get(kind=Entry.Kind.CAPTURE)
+    if hold.status != Hold.Status.ACTIVE:
+        raise HoldNotActive(hold=hold.pk, status=hold.status)
+    entry = _record(
+        account, Entry.Kind.CAPTURE, hold.points, now=now, held=-hold.points, hold=hold, order=hold.order,
+        storefront=storefront,
+    )
+    Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.CAPTURED, resolved_at=now)
+    account.held -= hold.points
+    account.lifetime_spent += hold.points
+    if hold.order_id is not None:
+        account.last_purchase_at = now
+    _save_balances(account, "held", "lifetime_spent", "last_purchase_at")
+    return entry
+
+
+@transaction.atomic
+def hold_release(*, hold, storefront=None, reason="", now=None):
+    """Give reserved points back to the lots they came from. Releasing a
+    released hold returns the first release; a captured one raises HoldNotActive."""
+    now = now or timezone.now()
+    program = program_get()
+    account, hold = _locked_hold(hold, now, program)
+    if hold.status == Hold.Status.RELEASED:
+        return hold.entries.get(kind=Entry.Kind.RELEASE)
+    if hold.status != Hold.Status.ACTIVE:
+        raise HoldNotActive(hold=hold.pk, status=hold.status)
+    allocations = list(hold.allocations.select_related("lot"))
+    for allocation in allocations:
+        allocation.lot.remaining += allocation.points
+    Lot.objects.bulk_update([allocation.lot for allocation in allocations], ["remaining"])
+    entry = _record(
+        account, Entry.Kind.RELEASE, hold.points, now=now, available=hold.points, held=-hold.points,
+        hold=hold, order=hold.order, storefront=storefront, reason=reason,
+    )
+    Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.RELEASED, resolved_at=now)
+    account.available += hold.points
+    account.held -= hold.points
+    _save_balances(account, "available", "held")
+    if any(a.lot.expires_at is not None and a.lot.expires_at <= now for a in allocations):
+        # The reservation outlived the points' expiry: they burn now, as they would have.
+        apply_due_for([account.pk], now, program)
+    return entry
+
+
+# Returns
+
+
+def _order_totals(account, order):
+    return Entry.objects.filter(account=account, order=order).aggregate(
+        earned=Sum("points", filter=Q(kind=Entry.Kind.EARN), default=0),
+        clawed=Sum("points", filter=Q(kind=Entry.Kind.CLAWBACK), default=0),
+        short=Sum("shortfall", filter=Q(kind=Entry.Kind.CLAWBACK), default=0),
+        spent=Sum("points", filter=Q(kind__in=(Entry.Kind.CAPTURE, Entry.Kind.SPEND)), default=0),
+        refunded=Sum("points", filter=Q(kind=Entry.Kind.REFUND), default=0),
+    )
+
+
+@_idempotent
+def points_clawback(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
+    """Take back points an order earned, for a return.
+
+    The points come first from the order's own lots, wherever they still are
+    (pending or available). What the member already spent is taken from the
+    other available lots, soonest-expiring first. What the account does not
+    have is decided by the program's negative-balance policy: it becomes a
+    debt (a negative available balance), or it is recorded as the entry's
+    shortfall and not taken.
+    """
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="clawback", member=member.pk, points=points, order=order.pk)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    totals = _order_totals(account, order)
+    if points > totals["earned"] - totals["clawed"] - totals["short"]:
+        raise ClawbackTooLarge(order=order.pk, requested=points, left=totals["earned"] - totals["clawed"] - totals["short"])
+    from_pending = from_available = 0
+    still_owed = points
+    order_lots = list(Lot.objects.filter(account=account, order=order, remaining__gt=0).order_by("id"))
+    for lot in order_lots:
+        taken = min(lot.remaining, still_owed)
+        lot.remaining -= taken
+        still_owed -= taken
+        if lot.is_pending:
+            from_pending += taken
+        else:
+            from_available += taken
+    Lot.objects.bulk_update(order_lots, ["remaining"])
+    if still_owed:
+        elsewhere = min(still_owed, max(account.available, 0))
+        if elsewhere:
+            take_from_lots(account, elsewhere)
+        from_available += elsewhere
+        still_owed -= elsewhere
+    shortfall = 0
+    if still_owed and program.negative_balance_policy == Program.NegativeBalancePolicy.ALLOW_NEGATIVE:
+        account.debt += still_owed
+        from_available += still_owed
+    else:
+        shortfall = still_owed
+    entry = _record(
+        account, Entry.Kind.CLAWBACK, from_pending + from_available, now=now, available=-from_available,
+        pending=-from_pending, shortfall=shortfall, order=order, storefront=storefront, reason=reason,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    account.available -= from_available
+    account.pending -= from_pending
+    account.lifetime_earned -= from_pending + from_available
+    _save_balances(account, "available", "pending", "debt", "lifetime_earned")
+    return entry
+
+
+@_idempotent
+def points_refund(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
+    """Give back points spent on an order, for a return: a new available lot
+    that expires under the program's policy counted from now."""
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="refund", member=member.pk, points=points, order=order.pk)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    totals = _order_totals(account, order)
+    if points > totals["spent"] - totals["refunded"]:
+        raise RefundTooLarge(order=order.pk, requested=points, left=totals["spent"] - totals["refunded"])
+    lot = _new_lot(account, points, now=now, program=program)
+    entry = _record(
+        account, Entry.Kind.REFUND, points, now=now, available=points, lot=lot, order=order,
+        storefront=storefront, reason=reason, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    account.available += points
+    account.lifetime_spent -= points
+    _save_balances(account, "available", "lifetime_spent")
+    return entry
+
+
+# Transfers
+
+
+@_idempotent
+def points_transfer(*, sender, recipient, points, reason="", now=None, idempotency_key=None):
+    """Move available points from one member to another. The recipient's lots
+    keep the expiry dates of the points sent, so gifting never extends them.
+    Returns (sender's entry, recipient's entry); the recipient's points at the sender's."""
+    _check_points(points)
+    _require_active(sender)
+    _require_active(recipient)
+    if sender.pk == recipient.pk:
+        raise InvalidPoints(_("Points cannot be sent to the same member."), field="recipient")
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="transfer", sender=sender.pk, recipient=recipient.pk, points=points)
+    program = program_get()
+    sender_account, recipient_account = _lock_pair(sender, recipient, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed, Entry.objects.get(counterpart=replayed)
+    _require_available(sender_account, points)
+    by_expiry = defaultdict(int)
+    for lot, taken in take_from_lots(sender_account, points):
+        by_expiry[lot.expires_at] += taken
+    outgoing = _record(
+        sender_account, Entry.Kind.TRANSFER, points, now=now, available=-points, reason=reason,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    lots = Lot.objects.bulk_create(
+        Lot(account=recipient_account, amount=amount, remaining=amount, available_at=now, expires_at=expires_at, created_at=now)
+        for expires_at, amount in by_expiry.items()
+    )
+    incoming = _record(
+        recipient_account, Entry.Kind.TRANSFER, points, now=now, available=points, reason=reason,
+        counterpart=outgoing, lot=lots[0] if len(lots) == 1 else None,
+    )
+    sender_account.available -= points
+    recipient_account.available += points
+    _save_balances(sender_account, "available")
+    _save_balances(recipient_account, "available")
+    return outgoing, incoming
