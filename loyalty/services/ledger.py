@@ -390,7 +390,7 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
             from_available += taken
     Lot.objects.bulk_update(order_lots, ["remaining"])
     if still_owed:
-        elsewhere = min(still_owed, max(account.available, 0))
+        elsewhere = min(still_owed, max(account.available - from_available, 0))
         if elsewhere:
             take_from_lots(account, elsewhere)
         from_available += elsewhere
