@@ -92,7 +92,9 @@ class Program(models.Model):
         validators=[MinValueValidator(Decimal("0.0001"))],
         help_text=_("How much money one point pays for, in the program currency."),
     )
-    earn_rule = models.CharField(_("base earn rule"), max_length=16, choices=EarnRule.choices, default=EarnRule.PER_AMOUNT)
+    earn_rule = models.CharField(
+        _("base earn rule"), max_length=16, choices=EarnRule.choices, default=EarnRule.PER_AMOUNT
+    )
     earn_points = models.PositiveIntegerField(_("points earned per step"), default=1)
     earn_step = models.DecimalField(
         _("amount per step"),
@@ -156,10 +158,11 @@ class Program(models.Model):
 
     def clean(self):
         if self.expiry_policy == self.ExpiryPolicy.DAYS_AFTER_EARNING and self.expiry_days <= self.pending_days:
-            raise ValidationError(
-                {"expiry_days": _("Points must not expire before the pending period ends.")}
-            )
-        if self.expiry_policy in (self.ExpiryPolicy.END_OF_MONTH, self.ExpiryPolicy.END_OF_YEAR) and not self.expiry_months:
+            raise ValidationError({"expiry_days": _("Points must not expire before the pending period ends.")})
+        if (
+            self.expiry_policy in (self.ExpiryPolicy.END_OF_MONTH, self.ExpiryPolicy.END_OF_YEAR)
+            and not self.expiry_months
+        ):
             raise ValidationError({"expiry_months": _("Give the number of months.")})
         if not isinstance(self.excluded_categories, list) or not all(
             isinstance(category, str) for category in self.excluded_categories
@@ -181,9 +184,7 @@ class Storefront(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=[(kind.value, kind.label) for kind in STOREFRONT_KINDS]
-    )
+    kind = models.CharField(_("kind"), max_length=16, choices=[(kind.value, kind.label) for kind in STOREFRONT_KINDS])
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -277,9 +278,7 @@ class Account(models.Model):
             models.CheckConstraint(condition=Q(pending__gte=0), name="account_pending_not_negative"),
             models.CheckConstraint(condition=Q(held__gte=0), name="account_held_not_negative"),
             models.CheckConstraint(condition=Q(debt__gte=0), name="account_debt_not_negative"),
-            models.CheckConstraint(
-                condition=Q(available__gte=-F("debt")), name="account_available_not_below_debt"
-            ),
+            models.CheckConstraint(condition=Q(available__gte=-F("debt")), name="account_available_not_below_debt"),
         ]
 
     def __str__(self):
@@ -361,6 +360,9 @@ class HoldAllocation(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="hold_allocation_points_positive")]
 
+    def __str__(self):
+        return f"{self.points} from lot {self.lot_id}"
+
 
 class Entry(models.Model):
     """One immutable line of the journal. Never updated or deleted (a database
@@ -405,11 +407,13 @@ class Entry(models.Model):
     source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
-    corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
-    )
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     counterpart = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The other side of a transfer."),
     )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
@@ -428,7 +432,9 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["account", "-occurred_at", "-id"], name="entry_history_idx"),
             models.Index(fields=["order"], name="entry_order_idx", condition=Q(order__isnull=False)),
-            models.Index(fields=["source_type", "source_id"], name="entry_source_idx", condition=Q(source_id__isnull=False)),
+            models.Index(
+                fields=["source_type", "source_id"], name="entry_source_idx", condition=Q(source_id__isnull=False)
+            ),
         ]
 
     def __str__(self):

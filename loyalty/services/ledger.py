@@ -162,15 +162,27 @@ def _idempotent(function):
 
 @_idempotent
 def points_earn(
-    *, member, points, order=None, storefront=None, source=None, reason="", pending=True,
-    now=None, idempotency_key=None,
+    *,
+    member,
+    points,
+    order=None,
+    storefront=None,
+    source=None,
+    reason="",
+    pending=True,
+    now=None,
+    idempotency_key=None,
 ):
     """Credit earned points as a new lot, pending until the return window
     closes (unless ``pending`` is False, for bonuses that need no window)."""
     _check_points(points)
     now = now or timezone.now()
     fingerprint = _fingerprint(
-        op="earn", member=member.pk, points=points, order=getattr(order, "pk", None), pending=pending,
+        op="earn",
+        member=member.pk,
+        points=points,
+        order=getattr(order, "pk", None),
+        pending=pending,
         source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
     )
     program = program_get()
@@ -179,10 +191,19 @@ def points_earn(
         return replayed
     lot = _new_lot(account, points, now=now, program=program, order=order, pending=pending)
     entry = _record(
-        account, Entry.Kind.EARN, points, now=now,
-        pending=points if lot.is_pending else 0, available=0 if lot.is_pending else points,
-        lot=lot, order=order, storefront=storefront, source=source, reason=reason,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.EARN,
+        points,
+        now=now,
+        pending=points if lot.is_pending else 0,
+        available=0 if lot.is_pending else points,
+        lot=lot,
+        order=order,
+        storefront=storefront,
+        source=source,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     if lot.is_pending:
         account.pending += points
@@ -217,9 +238,17 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
         _require_available(account, -points)
         take_from_lots(account, -points)
     entry = _record(
-        account, Entry.Kind.ADJUSTMENT, abs(points), now=now, available=points, lot=lot,
-        staff_user=staff_user, reason=reason.strip(), corrects=corrects,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.ADJUSTMENT,
+        abs(points),
+        now=now,
+        available=points,
+        lot=lot,
+        staff_user=staff_user,
+        reason=reason.strip(),
+        corrects=corrects,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     account.available += points
     _save_balances(account, "available")
@@ -230,13 +259,18 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
 
 
 @_idempotent
-def points_spend(*, member, points, order=None, storefront=None, source=None, reason="", now=None, idempotency_key=None):
+def points_spend(
+    *, member, points, order=None, storefront=None, source=None, reason="", now=None, idempotency_key=None
+):
     """Spend available points at once (a reward bought in the cabinet, say)."""
     _check_points(points)
     _require_active(member)
     now = now or timezone.now()
     fingerprint = _fingerprint(
-        op="spend", member=member.pk, points=points, order=getattr(order, "pk", None),
+        op="spend",
+        member=member.pk,
+        points=points,
+        order=getattr(order, "pk", None),
         source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
     )
     program = program_get()
@@ -246,8 +280,17 @@ def points_spend(*, member, points, order=None, storefront=None, source=None, re
     _require_available(account, points)
     take_from_lots(account, points)
     entry = _record(
-        account, Entry.Kind.SPEND, points, now=now, available=-points, order=order, storefront=storefront,
-        source=source, reason=reason, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.SPEND,
+        points,
+        now=now,
+        available=-points,
+        order=order,
+        storefront=storefront,
+        source=source,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     account.available -= points
     account.lifetime_spent += points
@@ -269,15 +312,27 @@ def hold_reserve(*, member, points, order=None, storefront=None, now=None, idemp
         return replayed.hold
     _require_available(account, points)
     hold = Hold.objects.create(
-        account=account, order=order, points=points, created_at=now,
+        account=account,
+        order=order,
+        points=points,
+        created_at=now,
         expires_at=hold_expires_at(now, program),
     )
     HoldAllocation.objects.bulk_create(
         HoldAllocation(hold=hold, lot=lot, points=taken) for lot, taken in take_from_lots(account, points)
     )
     _record(
-        account, Entry.Kind.HOLD, points, now=now, available=-points, held=points, hold=hold, order=order,
-        storefront=storefront, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.HOLD,
+        points,
+        now=now,
+        available=-points,
+        held=points,
+        hold=hold,
+        order=order,
+        storefront=storefront,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     account.available -= points
     account.held += points
@@ -302,7 +357,13 @@ def hold_capture(*, hold, storefront=None, now=None):
     if hold.status != Hold.Status.ACTIVE:
         raise HoldNotActive(hold=hold.pk, status=hold.status)
     entry = _record(
-        account, Entry.Kind.CAPTURE, hold.points, now=now, held=-hold.points, hold=hold, order=hold.order,
+        account,
+        Entry.Kind.CAPTURE,
+        hold.points,
+        now=now,
+        held=-hold.points,
+        hold=hold,
+        order=hold.order,
         storefront=storefront,
     )
     Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.CAPTURED, resolved_at=now)
@@ -330,8 +391,16 @@ def hold_release(*, hold, storefront=None, reason="", now=None):
         allocation.lot.remaining += allocation.points
     Lot.objects.bulk_update([allocation.lot for allocation in allocations], ["remaining"])
     entry = _record(
-        account, Entry.Kind.RELEASE, hold.points, now=now, available=hold.points, held=-hold.points,
-        hold=hold, order=hold.order, storefront=storefront, reason=reason,
+        account,
+        Entry.Kind.RELEASE,
+        hold.points,
+        now=now,
+        available=hold.points,
+        held=-hold.points,
+        hold=hold,
+        order=hold.order,
+        storefront=storefront,
+        reason=reason,
     )
     Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.RELEASED, resolved_at=now)
     account.available += hold.points
@@ -376,7 +445,9 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
         return replayed
     totals = _order_totals(account, order)
     if points > totals["earned"] - totals["clawed"] - totals["short"]:
-        raise ClawbackTooLarge(order=order.pk, requested=points, left=totals["earned"] - totals["clawed"] - totals["short"])
+        raise ClawbackTooLarge(
+            order=order.pk, requested=points, left=totals["earned"] - totals["clawed"] - totals["short"]
+        )
     from_pending = from_available = 0
     still_owed = points
     order_lots = list(Lot.objects.filter(account=account, order=order, remaining__gt=0).order_by("id"))
@@ -402,9 +473,18 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
     else:
         shortfall = still_owed
     entry = _record(
-        account, Entry.Kind.CLAWBACK, from_pending + from_available, now=now, available=-from_available,
-        pending=-from_pending, shortfall=shortfall, order=order, storefront=storefront, reason=reason,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.CLAWBACK,
+        from_pending + from_available,
+        now=now,
+        available=-from_available,
+        pending=-from_pending,
+        shortfall=shortfall,
+        order=order,
+        storefront=storefront,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     account.available -= from_available
     account.pending -= from_pending
@@ -429,8 +509,17 @@ def points_refund(*, member, order, points, storefront=None, reason="", now=None
         raise RefundTooLarge(order=order.pk, requested=points, left=totals["spent"] - totals["refunded"])
     lot = _new_lot(account, points, now=now, program=program)
     entry = _record(
-        account, Entry.Kind.REFUND, points, now=now, available=points, lot=lot, order=order,
-        storefront=storefront, reason=reason, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        account,
+        Entry.Kind.REFUND,
+        points,
+        now=now,
+        available=points,
+        lot=lot,
+        order=order,
+        storefront=storefront,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     account.available += points
     account.lifetime_spent -= points
@@ -462,16 +551,35 @@ def points_transfer(*, sender, recipient, points, reason="", now=None, idempoten
     for lot, taken in take_from_lots(sender_account, points):
         by_expiry[lot.expires_at] += taken
     outgoing = _record(
-        sender_account, Entry.Kind.TRANSFER, points, now=now, available=-points, reason=reason,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        sender_account,
+        Entry.Kind.TRANSFER,
+        points,
+        now=now,
+        available=-points,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     lots = Lot.objects.bulk_create(
-        Lot(account=recipient_account, amount=amount, remaining=amount, available_at=now, expires_at=expires_at, created_at=now)
+        Lot(
+            account=recipient_account,
+            amount=amount,
+            remaining=amount,
+            available_at=now,
+            expires_at=expires_at,
+            created_at=now,
+        )
         for expires_at, amount in by_expiry.items()
     )
     incoming = _record(
-        recipient_account, Entry.Kind.TRANSFER, points, now=now, available=points, reason=reason,
-        counterpart=outgoing, lot=lots[0] if len(lots) == 1 else None,
+        recipient_account,
+        Entry.Kind.TRANSFER,
+        points,
+        now=now,
+        available=points,
+        reason=reason,
+        counterpart=outgoing,
+        lot=lots[0] if len(lots) == 1 else None,
     )
     sender_account.available -= points
     recipient_account.available += points

@@ -15,7 +15,21 @@ any write, so balances are exact at every write even between job runs.
 import logging
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, BooleanField, DateTimeField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,9 +43,20 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 
 _ENTRY_COLUMNS = (
-    "account_id", "kind", "points", "available_delta", "pending_delta", "held_delta",
-    "shortfall", "lot_id", "hold_id", "order_id", "reason", "request_fingerprint",
-    "occurred_at", "recorded_at",
+    "account_id",
+    "kind",
+    "points",
+    "available_delta",
+    "pending_delta",
+    "held_delta",
+    "shortfall",
+    "lot_id",
+    "hold_id",
+    "order_id",
+    "reason",
+    "request_fingerprint",
+    "occurred_at",
+    "recorded_at",
 )
 
 
@@ -63,9 +88,7 @@ def _entry_rows(queryset, now, **columns):
 
 def _sum_per_account(queryset, field):
     """A correlated subquery: the sum of ``field`` over ``queryset`` rows of the outer account."""
-    per_account = (
-        queryset.filter(account_id=OuterRef("pk")).order_by().values("account_id").annotate(total=Sum(field))
-    )
+    per_account = queryset.filter(account_id=OuterRef("pk")).order_by().values("account_id").annotate(total=Sum(field))
     return Coalesce(Subquery(per_account.values("total")), 0)
 
 
@@ -119,9 +142,7 @@ def _expiry_due(now, program):
 
 def _expire(account_ids, now, program):
     due = Lot.objects.filter(_expiry_due(now, program), account_id__in=account_ids)
-    inactivity = Case(
-        When(expires_at__lte=now, then=Value("")), default=Value(Entry.EXPIRY_REASON_INACTIVITY)
-    )
+    inactivity = Case(When(expires_at__lte=now, then=Value("")), default=Value(Entry.EXPIRY_REASON_INACTIVITY))
     pending_part = Case(When(is_pending=True, then=F("remaining")), default=Value(0))
     available_part = Case(When(is_pending=False, then=F("remaining")), default=Value(0))
     _insert_entries(

@@ -203,8 +203,7 @@ class TestExpiry:
             ("Europe/Berlin", "2026-01-10T10:00Z", 180, "2026-07-09T22:00Z"),
             # Berlin, the last day is the day clocks go forward (28 Mar 2027, 23 hours long).
             ("Europe/Berlin", "2026-03-28T10:00Z", 365, "2027-03-28T22:00Z"),
-            # Earned at 23:30 local time is still that local day, though already the next day in UTC... 
-            # ...and the other way: 01:00 local on 11 Mar is 22:00 UTC on 10 Mar.
+            # 22:00 UTC on 10 Mar is 01:00 on 11 Mar in Moscow: the local day counts.
             ("Europe/Moscow", "2026-03-10T22:00Z", 365, "2027-03-11T21:00Z"),
         ],
     )
@@ -283,9 +282,7 @@ class TestReturns:
             ledger.points_clawback(member=member, order=order, points=61, now=now + days(2))
         assert_ledger_consistent()
 
-    def test_clawback_after_the_points_were_spent_takes_them_from_other_lots(
-        self, program, member, make_order, now
-    ):
+    def test_clawback_after_the_points_were_spent_takes_them_from_other_lots(self, program, member, make_order, now):
         returned_order = make_order(member)
         ledger.points_earn(member=member, points=100, order=returned_order, now=now)
         credit(member, 50, now)
@@ -355,7 +352,9 @@ class TestAdjustmentsAndTransfers:
             member=member, points=-50, staff_user=admin_user, reason="Duplicate bonus", corrects=credit_entry, now=now
         )
         assert (credit_entry.kind, credit_entry.available_delta, credit_entry.staff_user) == (
-            Entry.Kind.ADJUSTMENT, 200, admin_user,
+            Entry.Kind.ADJUSTMENT,
+            200,
+            admin_user,
         )
         assert (debit_entry.available_delta, debit_entry.corrects) == (-50, credit_entry)
         assert balances(member)["available"] == 150
@@ -377,9 +376,7 @@ class TestAdjustmentsAndTransfers:
         assert incoming.counterpart == outgoing
         assert balances(member)["available"] == 80
         assert balances(other_member)["available"] == 50
-        expiry_dates = sorted(
-            (lot.expires_at, lot.remaining) for lot in Lot.objects.filter(account_id=other_member.pk)
-        )
+        expiry_dates = sorted((lot.expires_at, lot.remaining) for lot in Lot.objects.filter(account_id=other_member.pk))
         assert expiry_dates[0] == (early.lot.expires_at, 30)
         assert expiry_dates[1][1] == 20
         assert_ledger_consistent()

@@ -118,7 +118,11 @@ class TestConsents:
         member = member_enrol(email="c@example.com")
         at = datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC)
         record = consent_record(
-            member=member, purpose=ConsentPurpose.MARKETING_SMS, granted=True, channel=Channel.MOBILE_APP,
-            storefront="app", recorded_at=at,
+            member=member,
+            purpose=ConsentPurpose.MARKETING_SMS,
+            granted=True,
+            channel=Channel.MOBILE_APP,
+            storefront="app",
+            recorded_at=at,
         )
         assert (record.channel, record.storefront, record.recorded_at) == (Channel.MOBILE_APP, "app", at)

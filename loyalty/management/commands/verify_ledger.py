@@ -26,6 +26,10 @@ class Command(BaseCommand):
                 found += 1
                 progress.write(str(mismatch), file=self.stdout._out)
         if found:
-            self.stderr.write(self.style.ERROR(_("%(count)d mismatches in %(total)d accounts.") % {"count": found, "total": total}))
+            self.stderr.write(
+                self.style.ERROR(_("%(count)d mismatches in %(total)d accounts.") % {"count": found, "total": total})
+            )
             sys.exit(1)
-        self.stdout.write(self.style.SUCCESS(_("Ledger verified: %(total)d accounts, no mismatches.") % {"total": total}))
+        self.stdout.write(
+            self.style.SUCCESS(_("Ledger verified: %(total)d accounts, no mismatches.") % {"total": total})
+        )
