@@ -1,6 +1,10 @@
 """Reads of members and their consents."""
 
-from django.db.models import OuterRef, Subquery
+import sys
+
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 
 from .models import ConsentPurpose, ConsentRecord, Member
 from .validation import normalise_email, normalise_phone
@@ -38,3 +42,63 @@ def consent_current_states(member):
 def consent_is_granted(member, purpose):
     record = member.consent_records.filter(purpose=purpose).order_by("-recorded_at", "-id").first()
     return bool(record and record.granted)
+
+
+def member_search(term, *, queryset=None):
+    """Members matching what staff typed: the exact external id, email or
+    phone, or the beginning of the last name, optionally followed by the
+    beginning of the first name (or the first name, then the last name).
+
+    Every branch is answered by an index (external id, Lower(email), phone,
+    Lower(last_name) + Lower(first_name)), so a search stays fast over
+    millions of members, where ``icontains`` over every column would read the
+    whole table. A malformed email or phone simply matches nothing.
+    """
+    queryset = Member.objects.all() if queryset is None else queryset
+    term = " ".join(term.split())
+    if not term:
+        return queryset
+    condition = Q(external_id=term)
+    if "@" in term:
+        try:
+            condition |= Q(email_lower=normalise_email(term))
+        except ValidationError:
+            pass
+    else:
+        condition |= _starts_with("last_name_lower", term.lower())
+        words = term.lower().split(" ")
+        if len(words) > 1:
+            condition |= _starts_with("last_name_lower", words[0]) & _starts_with("first_name_lower", words[1])
+            condition |= _starts_with("last_name_lower", words[1]) & _starts_with("first_name_lower", words[0])
+    try:
+        phone = normalise_phone(term)
+    except ValidationError:
+        phone = None
+    if phone:
+        condition |= Q(phone=phone)
+    return queryset.alias(
+        email_lower=Lower("email"), last_name_lower=Lower("last_name"), first_name_lower=Lower("first_name")
+    ).filter(condition)
+
+
+def _starts_with(alias, prefix):
+    """``alias`` starts with ``prefix``.
+
+    PostgreSQL answers LIKE 'prefix%' from a plain btree index only under the
+    "C" collation, so the condition also gives the range of strings that
+    start with the prefix in code-point order (the order of the C and C.UTF-8
+    collations), which the index on Lower(last_name), Lower(first_name) can
+    answer; LIKE keeps the match exact.
+    """
+    condition = Q(**{f"{alias}__startswith": prefix, f"{alias}__gte": prefix})
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters; the range ends at the next one
+        following = 0xE000
+    if following <= sys.maxunicode:
+        condition &= Q(**{f"{alias}__lt": prefix[:-1] + chr(following)})
+    return condition
+
+
+def consent_history(member):
+    """Every grant and withdrawal of the member, newest first: the evidence staff see."""
+    return ConsentRecord.objects.filter(member=member).order_by("-recorded_at", "-id")
