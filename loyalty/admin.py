@@ -281,7 +281,7 @@ class MemberAdmin(members_admin.MemberAdmin):
         ]
 
     def has_adjust_points_permission(self, request):
-        return request.user.has_perm("loyalty.change_account")
+        return request.user.has_perm("loyalty.adjust_points")
 
     def get_object_tools(self, request, obj):
         tools = super().get_object_tools(request, obj)

@@ -274,6 +274,7 @@ class Account(models.Model):
     class Meta:
         verbose_name = _("points account")
         verbose_name_plural = _("points accounts")
+        permissions = [("adjust_points", _("Can adjust points by hand"))]
         constraints = [
             models.CheckConstraint(condition=Q(pending__gte=0), name="account_pending_not_negative"),
             models.CheckConstraint(condition=Q(held__gte=0), name="account_held_not_negative"),
@@ -444,3 +445,30 @@ class Entry(models.Model):
     def signed_points(self):
         """The change of what the member owns (available + pending + held)."""
         return self.available_delta + self.pending_delta + self.held_delta
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a storefront's POST that carried an Idempotency-Key.
+
+    A retry with the same key and the same request gets this answer again and
+    changes nothing; the same key with another request is refused. Keys belong
+    to their storefront and are purged after IDEMPOTENCY_KEY_TTL_HOURS.
+    """
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=200)
+    fingerprint = models.CharField(
+        _("request fingerprint"), max_length=64, help_text=_("SHA-256 of the method, the path and the body.")
+    )
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(_("response body"), null=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["storefront", "key"], name="idempotency_record_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_record_created_idx")]
+
+    def __str__(self):
+        return self.key

@@ -1,13 +1,17 @@
 """Reads of members and their consents."""
 
-import sys
-
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from .models import ConsentPurpose, ConsentRecord, Member
 from .validation import normalise_email, normalise_phone
+
+
+def members_with_email(email):
+    """Members whose email is ``email`` (already normalised), through the
+    unique index on Lower(email)."""
+    return Member.objects.alias(email_lower=Lower("email")).filter(email_lower=email)
 
 
 def member_find(*, external_id=None, email=None, phone=None):
@@ -19,7 +23,7 @@ def member_find(*, external_id=None, email=None, phone=None):
     if external_id:
         return Member.objects.filter(external_id=external_id).first()
     if email:
-        return Member.objects.filter(email=normalise_email(email)).first()
+        return members_with_email(normalise_email(email)).first()
     if phone:
         return Member.objects.filter(phone=normalise_phone(phone)).first()
     return None
@@ -82,21 +86,9 @@ def member_search(term, *, queryset=None):
 
 
 def _starts_with(alias, prefix):
-    """``alias`` starts with ``prefix``.
-
-    PostgreSQL answers LIKE 'prefix%' from a plain btree index only under the
-    "C" collation, so the condition also gives the range of strings that
-    start with the prefix in code-point order (the order of the C and C.UTF-8
-    collations), which the index on Lower(last_name), Lower(first_name) can
-    answer; LIKE keeps the match exact.
-    """
-    condition = Q(**{f"{alias}__startswith": prefix, f"{alias}__gte": prefix})
-    following = ord(prefix[-1]) + 1
-    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters; the range ends at the next one
-        following = 0xE000
-    if following <= sys.maxunicode:
-        condition &= Q(**{f"{alias}__lt": prefix[:-1] + chr(following)})
-    return condition
+    """``alias`` starts with ``prefix``: LIKE 'prefix%', answered on PostgreSQL
+    by the pattern index of migration 0002 under any collation."""
+    return Q(**{f"{alias}__startswith": prefix})
 
 
 def consent_history(member):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Channel, ConsentPurpose, ConsentRecord, Member
+from .selectors import members_with_email
 from .validation import normalise_email, normalise_phone, validate_birth_date
 
 PROFILE_FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "birth_date", "language")
@@ -39,8 +40,7 @@ def _clean_profile(data, *, instance=None):
         value = cleaned.get(field)
         if field in errors or not value:
             continue
-        lookup = {f"{field}__iexact" if field == "email" else field: value}
-        taken = Member.objects.filter(**lookup)
+        taken = members_with_email(value) if field == "email" else Member.objects.filter(**{field: value})
         if instance is not None:
             taken = taken.exclude(pk=instance.pk)
         if taken.exists():
@@ -97,6 +97,8 @@ def member_update(*, member, **changes):
 
 
 def member_set_status(*, member, status):
+    if status not in Member.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
     member.status = status
     member.save(update_fields=["status", "updated_at"])
     return member

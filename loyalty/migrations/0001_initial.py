@@ -53,6 +53,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'points account',
+                'permissions': [('adjust_points', 'Can adjust points by hand')],
                 'verbose_name_plural': 'points accounts',
                 'constraints': [models.CheckConstraint(condition=models.Q(('pending__gte', 0)), name='account_pending_not_negative'), models.CheckConstraint(condition=models.Q(('held__gte', 0)), name='account_held_not_negative'), models.CheckConstraint(condition=models.Q(('debt__gte', 0)), name='account_debt_not_negative'), models.CheckConstraint(condition=models.Q(('available__gte', django.db.models.expressions.CombinedExpression(models.F('debt'), '*', models.Value(-1)))), name='account_available_not_below_debt')],
             },

@@ -226,7 +226,14 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
     if not (reason or "").strip():
         raise InvalidPoints(_("A manual adjustment needs a reason."), field="reason")
     now = now or timezone.now()
-    fingerprint = _fingerprint(op="adjust", member=member.pk, points=points, corrects=getattr(corrects, "pk", None))
+    fingerprint = _fingerprint(
+        op="adjust",
+        member=member.pk,
+        points=points,
+        staff_user=staff_user.pk,
+        reason=reason.strip(),
+        corrects=getattr(corrects, "pk", None),
+    )
     program = program_get()
     account = _lock(member.pk, now, program)
     if (replayed := _replay(idempotency_key, fingerprint)) is not None:

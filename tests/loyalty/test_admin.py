@@ -176,7 +176,7 @@ class TestAdjustPoints:
         response = self.post(staff_client, member, direction="credit", points="100", reason="Goodwill")
         assert response.status_code == 403
 
-        grant(staff_client.user, "change_account")
+        grant(staff_client.user, "adjust_points")
         response = self.post(staff_client, member, direction="credit", points="100", reason="Goodwill")
 
         assert response.status_code == 302
