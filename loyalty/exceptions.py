@@ -47,3 +47,23 @@ class IdempotencyConflict(DomainError):
 class MemberNotActive(DomainError):
     code = "member_not_active"
     default_message = _("The member is blocked or anonymised.")
+
+
+class CurrencyMismatch(DomainError):
+    code = "currency_mismatch"
+    default_message = _("The cart is not in the program's currency.")
+
+
+class MemberRequired(DomainError):
+    code = "member_required"
+    default_message = _("Only members can pay with points.")
+
+
+class BelowMinimumRedemption(DomainError):
+    code = "below_minimum_redemption"
+    default_message = _("Fewer points than the program's minimum per redemption.")
+
+
+class RedemptionCapExceeded(DomainError):
+    code = "redemption_cap_exceeded"
+    default_message = _("More points than this order may be paid with.")

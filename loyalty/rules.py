@@ -6,8 +6,10 @@ the program's time zone live here; everything else imports them.
 
 import calendar
 import datetime
+import math
 import zoneinfo
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from .models import Program
 
@@ -119,3 +121,63 @@ def inactivity_cutoff(now, program):
     if not program.inactivity_expiry_days:
         return None
     return now - datetime.timedelta(days=program.inactivity_expiry_days)
+
+
+def allocate_proportionally(total, weights, limits=None):
+    """Split the whole number ``total`` into whole parts proportional to ``weights``.
+
+    Largest remainder: each part gets the floor of its exact share and the
+    units left over go to the largest fractions (the earlier part on a tie).
+    The parts always add up to ``total``, so points or money split over an
+    order's lines add up to the order's figure, and returning every line
+    gives back exactly what the order took.
+
+    ``limits`` caps each part (a line cannot take more points than its amount
+    pays for): a part whose exact share reaches its limit gets the limit and
+    the rest is shared among the others by the same rule. A part with a zero
+    weight gets nothing. ValueError if the weights or limits cannot take
+    ``total``.
+    """
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        raise ValueError(f"Cannot allocate {total!r}: give a whole number of at least zero.")
+    weights = [Fraction(weight) for weight in weights]
+    if any(weight < 0 for weight in weights):
+        raise ValueError("Weights must not be negative.")
+    limits = [None] * len(weights) if limits is None else list(limits)
+    if len(limits) != len(weights):
+        raise ValueError("Give one limit per weight.")
+    parts = [0] * len(weights)
+    open_indexes = [i for i, weight in enumerate(weights) if weight > 0 and (limits[i] is None or limits[i] > 0)]
+    remaining = total
+    while remaining:
+        weight_sum = sum(weights[i] for i in open_indexes)
+        if not weight_sum:
+            raise ValueError(f"Cannot allocate {total}: the weights and limits take less.")
+        full = [i for i in open_indexes if limits[i] is not None and remaining * weights[i] >= limits[i] * weight_sum]
+        if not full:
+            shares = {i: remaining * weights[i] / weight_sum for i in open_indexes}
+            for i in open_indexes:
+                parts[i] = math.floor(shares[i])
+            left_over = remaining - sum(parts[i] for i in open_indexes)
+            for i in sorted(open_indexes, key=lambda i: (parts[i] - shares[i], i))[:left_over]:
+                parts[i] += 1
+            break
+        for i in full:
+            parts[i] = limits[i]
+            remaining -= limits[i]
+        open_indexes = [i for i in open_indexes if i not in full]
+    return parts
+
+
+def allocate_money(amount, weights, currency, limits=None):
+    """Split an amount of money like ``allocate_proportionally``, in the
+    currency's minor units, so the parts add up to the amount to the kopeck."""
+    exponent = _MINOR_UNIT_EXPONENTS.get(currency, 2)
+
+    def minor_units(value):
+        return int(quantize_money(value, currency).scaleb(exponent))
+
+    parts = allocate_proportionally(
+        minor_units(amount), weights, None if limits is None else [minor_units(limit) for limit in limits]
+    )
+    return [Decimal(part).scaleb(-exponent) for part in parts]

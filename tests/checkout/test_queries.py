@@ -1,0 +1,50 @@
+"""A calculation costs the same number of queries whatever the cart and the
+member's history: the program and the account, read once each."""
+
+import pytest
+
+from loyalty.checkout import SPEND_MAX, checkout_calculate
+from loyalty.services import ledger
+
+from .helpers import line, make_cart
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member_with_history(member, make_order):
+    for number in range(30):
+        ledger.points_earn(member=member, points=100, order=make_order(member), pending=number % 2 == 0)
+    ledger.points_spend(member=member, points=300)
+    return member
+
+
+@pytest.mark.parametrize("line_count", [1, 200])
+def test_a_member_cart_costs_two_queries(program, member_with_history, django_assert_num_queries, line_count):
+    cart = make_cart(
+        member_with_history,
+        *[line(f"{100 + index}.00", category="shoes" if index % 2 else "") for index in range(line_count)],
+        shipping="300.00",
+        coupon_codes=["SPRING"],
+        points_to_spend=SPEND_MAX,
+    )
+
+    with django_assert_num_queries(2):
+        calculation = checkout_calculate(cart=cart)
+
+    assert calculation.points_to_spend > 0
+
+
+def test_a_member_without_an_account_costs_two_queries(program, member, django_assert_num_queries):
+    cart = make_cart(member, line("100.00"), points_to_spend=SPEND_MAX)
+
+    with django_assert_num_queries(2):
+        assert checkout_calculate(cart=cart).points_to_spend == 0
+
+
+@pytest.mark.parametrize("line_count", [1, 200])
+def test_a_guest_cart_costs_one_query(program, django_assert_num_queries, line_count):
+    cart = make_cart(None, *[line("100.00") for _ in range(line_count)])
+
+    with django_assert_num_queries(1):
+        checkout_calculate(cart=cart)
