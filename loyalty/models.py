@@ -461,7 +461,8 @@ class IdempotencyRecord(models.Model):
         _("request fingerprint"), max_length=64, help_text=_("SHA-256 of the method, the path and the body.")
     )
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
-    response_body = models.JSONField(_("response body"), null=True)
+    # JSON as text: jsonb would reorder the keys, and a replay must be the same answer.
+    response_body = models.TextField(_("response body"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -5,6 +5,7 @@ django-environ. The defaults here are safe for development; ``prod`` removes
 the defaults that must never reach production.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,7 +13,9 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local .env (never committed) may hold this machine's settings; DJANGO_ENV_FILE
+# names another file, or a missing one for a clean environment (the settings tests).
+environ.Env.read_env(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"), overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -26,6 +29,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "members",
     "loyalty",
@@ -100,7 +105,8 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Git keeps no empty directories: a missing static/ must not warn in check --deploy.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -125,4 +131,48 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# A shared cache for the API's throttling counters. The default keeps them per
+# process; production with several workers should use Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# The storefront REST API (loyalty.api), described in docs/api.md.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["loyalty.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["loyalty.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "loyalty.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "loyalty.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests per API key: "<number>/<s|min|hour|day>"; empty turns throttling off.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/min")
+# How long a storefront's Idempotency-Key is remembered.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Loyalty platform storefront API",
+    "DESCRIPTION": "Members, checkout, orders and returns for the merchant's storefronts. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page works without internet: Swagger UI comes from the sidecar package.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to swagger.io.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "validatorUrl": None},
+    # One schema name per choice set, whatever the field is called.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "members.models.Channel",
+        "LanguageEnum": "members.models.Language",
+        "ConsentPurposeEnum": "members.models.ConsentPurpose",
+        "MemberStatusEnum": "members.models.Member.Status",
+        "EntryKindEnum": "loyalty.models.Entry.Kind",
+    },
 }

@@ -1,0 +1,117 @@
+"""Idempotent POSTs: a retry with the same Idempotency-Key gets the first answer.
+
+Decorate a view's ``post`` with ``@idempotent``. When the request carries an
+``Idempotency-Key`` header, in one transaction:
+
+1. the storefront's record for the key is inserted if it is new
+   (INSERT ... ON CONFLICT DO NOTHING) and then locked (SELECT ... FOR UPDATE).
+   A concurrent request with the same key waits at the insert or the lock
+   until the first one commits or rolls back, so replays serialise there;
+2. a record with another fingerprint (method, path and body) refuses the
+   request with ``idempotency_key_reused``; a record with an answer replays it
+   with the header ``Idempotent-Replayed: true`` and changes nothing;
+3. otherwise the view runs and its answer is stored with the record. A
+   domain error (not enough points, say) is an answer too: its writes are
+   rolled back and the error is stored. Any other exception (invalid input,
+   unknown member, a crash) rolls everything back and stores nothing, so the
+   storefront can correct the request and send it again with the same key.
+
+Records are kept IDEMPOTENCY_KEY_TTL_HOURS and then purged by
+``idempotency_records_purge`` (loyalty.tasks.purge_idempotency_records).
+"""
+
+import datetime
+import functools
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from ..exceptions import DomainError, IdempotencyConflict
+from ..models import IdempotencyRecord
+from .errors import domain_error_response
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_MAX_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
+
+
+class InvalidIdempotencyKey(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_idempotency_key"
+    default_detail = _("Idempotency-Key must be 1 to 200 printable ASCII characters.")
+
+
+def _idempotency_key(request):
+    """The request's key, None without the header, or InvalidIdempotencyKey."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 0 < len(key) <= KEY_MAX_LENGTH or not all(" " <= char <= "~" for char in key):
+        raise InvalidIdempotencyKey
+    return key
+
+
+def request_fingerprint(request):
+    """SHA-256 of the method, the path with its query and the body as canonical
+    JSON, so a body sent with its keys in another order is the same request."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder)
+    canonical = "\n".join((request.method, request.get_full_path(), body))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _locked_record(storefront_id, key, fingerprint):
+    IdempotencyRecord.objects.bulk_create(
+        [IdempotencyRecord(storefront_id=storefront_id, key=key, fingerprint=fingerprint)], ignore_conflicts=True
+    )
+    return IdempotencyRecord.objects.select_for_update().get(storefront_id=storefront_id, key=key)
+
+
+def idempotent(handler):
+    """Make a DRF view method idempotent under the Idempotency-Key header (see the module)."""
+
+    @functools.wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = _idempotency_key(request)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        fingerprint = request_fingerprint(request)
+        with transaction.atomic():
+            record = _locked_record(request.auth.storefront_id, key, fingerprint)
+            if record.fingerprint != fingerprint:
+                raise IdempotencyConflict(idempotency_key=key)
+            if record.response_status is not None:
+                return Response(
+                    json.loads(record.response_body), status=record.response_status, headers={REPLAYED_HEADER: "true"}
+                )
+            try:
+                with transaction.atomic():
+                    response = handler(view, request, *args, **kwargs)
+            except DomainError as error:
+                response = domain_error_response(error)
+            record.response_status = response.status_code
+            record.response_body = json.dumps(response.data, cls=JSONEncoder)
+            record.save(update_fields=["response_status", "response_body"])
+        return response
+
+    wrapper.idempotent = True
+    return wrapper
+
+
+def idempotency_records_purge(*, now=None):
+    """Delete the records older than IDEMPOTENCY_KEY_TTL_HOURS in one statement;
+    returns how many. Running it twice deletes nothing the second time."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    logger.info("purge_idempotency_records: %d records older than %s", deleted, cutoff.isoformat())
+    return deleted
