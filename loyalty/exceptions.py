@@ -67,3 +67,33 @@ class BelowMinimumRedemption(DomainError):
 class RedemptionCapExceeded(DomainError):
     code = "redemption_cap_exceeded"
     default_message = _("More points than this order may be paid with.")
+
+
+class OrderConflict(DomainError):
+    code = "order_exists"
+    default_message = _("An order with this number was already placed with a different cart.")
+
+
+class PriceChanged(DomainError):
+    code = "price_changed"
+    default_message = _("The price changed: show the shopper the new calculation and place the order again.")
+
+
+class OrderStateConflict(DomainError):
+    code = "order_state_conflict"
+    default_message = _("The order is not in a state that allows this.")
+
+
+class OrderNotReturnable(DomainError):
+    code = "order_not_completed"
+    default_message = _("Only a completed order can be returned.")
+
+
+class ReturnExceedsOrder(DomainError):
+    code = "return_exceeds_order"
+    default_message = _("The return is larger than what is left of the order.")
+
+
+class ReturnConflict(DomainError):
+    code = "return_exists"
+    default_message = _("A return with this number was already registered with different contents.")

@@ -57,6 +57,10 @@ def _percent_field(verbose_name, default, help_text=""):
     )
 
 
+def _money_field(verbose_name):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=Decimal("0"))
+
+
 class Program(models.Model):
     """The merchant's loyalty program: one row per deployment (id 1)."""
 
@@ -224,8 +228,9 @@ class ApiKey(models.Model):
 
 
 class Order(models.Model):
-    """A storefront's order as far as the ledger needs it: the cause of the
-    entries, lots and holds it produced."""
+    """A storefront's order: what was priced and placed, and the cause of the
+    entries, lots and holds it produced. ``calculation`` keeps the price the
+    shopper was shown, effects and all."""
 
     class Status(models.TextChoices):
         PLACED = "placed", _("Placed")
@@ -238,10 +243,22 @@ class Order(models.Model):
     number = models.CharField(_("storefront's order id"), max_length=64)
     member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PLACED)
-    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    subtotal = _money_field(_("subtotal"))
+    discount_total = _money_field(_("discounts"))
+    shipping = _money_field(_("shipping"))
+    points_spent = models.BigIntegerField(_("points spent"), default=0)
+    points_value = _money_field(_("paid with points"))
+    payable_total = _money_field(_("payable total"))
+    points_earned = models.BigIntegerField(_("points earned"), default=0)
+    calculation = models.JSONField(_("calculation"), default=dict, blank=True, editable=False)
+    cart_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    hold = models.OneToOneField(
+        "Hold", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("hold")
+    )
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -250,7 +267,66 @@ class Order(models.Model):
         indexes = [models.Index(fields=["member", "-placed_at"], name="order_member_idx")]
 
     def __str__(self):
-        return f"{self.storefront.code}/{self.number}" if self.storefront_id else self.number
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A line of an order as it was priced, and how much of it came back.
+
+    ``amount`` is the line after discounts (paid with money and points);
+    ``returned_value`` is the part of it returned so far, which decides the
+    share of the line's earned and applied points that returns move.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(_("line id"), max_length=64)
+    sku = models.CharField(_("SKU"), max_length=128)
+    category = models.CharField(_("category"), max_length=128, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = _money_field(_("unit price"))
+    amount = _money_field(_("amount after discounts"))
+    points_applied = models.BigIntegerField(_("points applied"), default=0)
+    points_earned = models.BigIntegerField(_("points earned"), default=0)
+    returned_quantity = models.PositiveIntegerField(_("returned quantity"), default=0)
+    returned_value = _money_field(_("returned value"))
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_id"], name="order_line_unique"),
+            models.CheckConstraint(
+                condition=Q(returned_quantity__lte=F("quantity")), name="order_line_returned_quantity_within"
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_value__lte=F("amount")), name="order_line_returned_value_within"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} x {self.quantity}"
+
+
+class OrderReturn(models.Model):
+    """One return of an order, processed once per storefront return number."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    number = models.CharField(_("storefront's return id"), max_length=64)
+    amount = _money_field(_("returned value"))
+    request = models.JSONField(_("request"), default=dict, editable=False)
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+    points_clawed_back = models.BigIntegerField(_("points taken back"), default=0)
+    points_shortfall = models.BigIntegerField(_("points not recovered"), default=0)
+    points_refunded = models.BigIntegerField(_("points given back"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="order_return_unique")]
+
+    def __str__(self):
+        return self.number
 
 
 class Account(models.Model):

@@ -181,3 +181,19 @@ def allocate_money(amount, weights, currency, limits=None):
         minor_units(amount), weights, None if limits is None else [minor_units(limit) for limit in limits]
     )
     return [Decimal(part).scaleb(-exponent) for part in parts]
+
+
+def cumulative_share(points, part, whole):
+    """The points that ``part`` of ``whole`` carries, rounded down.
+
+    Returns are processed as cumulative shares: each return takes the share of
+    everything returned so far minus what earlier returns took. The share of
+    the whole is the whole, so partial returns that add up to the order leave
+    exactly the state of one full return, and rounding never creates or loses
+    a point.
+    """
+    if whole <= 0 or part <= 0:
+        return 0
+    if part >= whole:
+        return points
+    return math.floor(Fraction(points) * Fraction(part) / Fraction(whole))
