@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Channel, ConsentPurpose, ConsentRecord, Member
-from .selectors import members_with_email
+from .selectors import consent_current_states, members_with_email
 from .validation import normalise_email, normalise_phone, validate_birth_date
 
 PROFILE_FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "birth_date", "language")
@@ -94,6 +94,40 @@ def member_update(*, member, **changes):
     for field, value in cleaned.items():
         setattr(member, field, value)
     return _save(member, update_fields=[*cleaned, "updated_at"])
+
+
+@transaction.atomic
+def member_put(*, external_id, channel, storefront="", consents=(), **profile):
+    """Enrol the member with this external id or update their profile; returns
+    (member, created). ``consents`` is an iterable of dicts with purpose,
+    granted and text_version.
+
+    A storefront may retry a PUT, so only consents that differ from the
+    member's current ones are recorded. Two first PUTs racing for one external
+    id both try to enrol; the loser updates the winner's member instead.
+    """
+    member = Member.objects.filter(external_id=external_id).first()
+    if member is None:
+        try:
+            member = member_enrol(
+                external_id=external_id,
+                channel=channel,
+                storefront=storefront,
+                consents=[(consent["purpose"], consent["granted"], consent["text_version"]) for consent in consents],
+                **profile,
+            )
+            return member, True
+        except ValidationError:
+            member = Member.objects.filter(external_id=external_id).first()
+            if member is None:
+                raise
+    member_update(member=member, **profile)
+    current = consent_current_states(member) if consents else {}
+    for consent in consents:
+        record = current[consent["purpose"]]
+        if record is None or (record.granted, record.text_version) != (consent["granted"], consent["text_version"]):
+            consent_record(member=member, channel=channel, storefront=storefront, **consent)
+    return member, False
 
 
 def member_set_status(*, member, status):

@@ -1,8 +1,6 @@
 """Members endpoints: enrol or update by external id, read, look up, ledger
 history, consents."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -11,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.models import Member
-from members.selectors import consent_current_states, member_find
-from members.services import consent_record, member_enrol, member_update
+from members.selectors import member_find
+from members.services import consent_record, member_put
 
 from ..models import Account, Entry
 from ..rules import money_for_points
@@ -75,38 +73,6 @@ def _member_data(member):
     return MemberSerializer(payload).data
 
 
-@transaction.atomic
-def _member_put(*, external_id, storefront, consents=(), **profile):
-    """Enrol the member or update their profile; returns (member, created).
-
-    A PUT may be retried, so it records only the consents that differ from
-    the member's current ones. Two first PUTs racing for one external id
-    both try to enrol; the loser updates the winner's member instead.
-    """
-    member = Member.objects.filter(external_id=external_id).first()
-    if member is None:
-        try:
-            member = member_enrol(
-                external_id=external_id,
-                channel=storefront.kind,
-                storefront=storefront.code,
-                consents=[(consent["purpose"], consent["granted"], consent["text_version"]) for consent in consents],
-                **profile,
-            )
-            return member, True
-        except DjangoValidationError:
-            member = Member.objects.filter(external_id=external_id).first()
-            if member is None:
-                raise
-    member_update(member=member, **profile)
-    current = consent_current_states(member) if consents else {}
-    for consent in consents:
-        record = current[consent["purpose"]]
-        if record is None or (record.granted, record.text_version) != (consent["granted"], consent["text_version"]):
-            consent_record(member=member, channel=storefront.kind, storefront=storefront.code, **consent)
-    return member, False
-
-
 class MemberView(APIView):
     @extend_schema(
         tags=TAGS,
@@ -139,8 +105,9 @@ class MemberView(APIView):
             raise serializers.ValidationError({"external_id": [message]})
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member, created = _member_put(
-            external_id=external_id, storefront=request.auth.storefront, **serializer.validated_data
+        storefront = request.auth.storefront
+        member, created = member_put(
+            external_id=external_id, channel=storefront.kind, storefront=storefront.code, **serializer.validated_data
         )
         return Response(
             _member_data(_members().get(pk=member.pk)),
