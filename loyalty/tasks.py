@@ -3,8 +3,7 @@
 
 from celery import shared_task
 
-from .api import idempotency
-from .services import ledger_jobs
+from .services import idempotency, ledger_jobs
 
 
 @shared_task(name="loyalty.tasks.activate_due_lots")

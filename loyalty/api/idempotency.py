@@ -17,18 +17,15 @@ Decorate a view's ``post`` with ``@idempotent``. When the request carries an
    storefront can correct the request and send it again with the same key.
 
 Records are kept IDEMPOTENCY_KEY_TTL_HOURS and then purged by
-``idempotency_records_purge`` (loyalty.tasks.purge_idempotency_records).
+``loyalty.services.idempotency.idempotency_records_purge`` (loyalty.tasks.purge_idempotency_records).
 """
 
-import datetime
 import functools
 import hashlib
 import json
 import logging
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -105,13 +102,3 @@ def idempotent(handler):
 
     wrapper.idempotent = True
     return wrapper
-
-
-def idempotency_records_purge(*, now=None):
-    """Delete the records older than IDEMPOTENCY_KEY_TTL_HOURS in one statement;
-    returns how many. Running it twice deletes nothing the second time."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    logger.info("purge_idempotency_records: %d records older than %s", deleted, cutoff.isoformat())
-    return deleted

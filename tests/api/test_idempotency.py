@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 
 from loyalty.api import members as member_views
 from loyalty.api.authentication import StorefrontUser
-from loyalty.api.idempotency import idempotency_records_purge, idempotent
+from loyalty.api.idempotency import idempotent
 from loyalty.exceptions import InsufficientPoints
 from loyalty.models import ApiKey, IdempotencyRecord
+from loyalty.services.idempotency import idempotency_records_purge
 from loyalty.services.storefronts import api_key_create
 from loyalty.tasks import purge_idempotency_records
 from members.models import ConsentRecord, Member
