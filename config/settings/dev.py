@@ -17,8 +17,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # Without it kombu keeps its exchange tables in ./control, wherever the process started.
+        "control_folder": str(BROKER_DIR / "control"),
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    # kombu's file-system transport fails on folders that do not exist yet.
+    for _folder in ("queue", "processed", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 STORAGES = {
