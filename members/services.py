@@ -84,6 +84,7 @@ def member_enrol(*, channel=Channel.STAFF, storefront="", enrolled_at=None, cons
                 text_version=text_version,
                 channel=channel,
                 storefront=storefront,
+                recorded_at=member.enrolled_at,
             )
     return member
 
