@@ -143,24 +143,10 @@ def _save_balances(account, *fields):
         settle_debt(account)
 
 
-def _idempotent(function):
-    """Run ``function`` in a transaction; the caller's idempotency key is checked
-    after the lock, inside ``function``, so concurrent replays serialise on it."""
-
-    def wrapper(*args, **kwargs):
-        with transaction.atomic():
-            return function(*args, **kwargs)
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    wrapper.__wrapped__ = function
-    return wrapper
-
-
 # Credits
 
 
-@_idempotent
+@transaction.atomic
 def points_earn(
     *,
     member,
@@ -216,7 +202,7 @@ def points_earn(
     return entry
 
 
-@_idempotent
+@transaction.atomic
 def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None, idempotency_key=None):
     """A manual correction by staff: a credit (points > 0) as a new available
     lot, or a debit (points < 0) from the available lots. A reason is required
@@ -265,7 +251,7 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
 # Spending
 
 
-@_idempotent
+@transaction.atomic
 def points_spend(
     *, member, points, order=None, storefront=None, source=None, reason="", now=None, idempotency_key=None
 ):
@@ -305,7 +291,7 @@ def points_spend(
     return entry
 
 
-@_idempotent
+@transaction.atomic
 def hold_reserve(*, member, points, order=None, storefront=None, now=None, idempotency_key=None):
     """Reserve points for an order in progress. The points leave their lots
     now, so nothing else can spend them; capture or release settles them."""
@@ -432,7 +418,7 @@ def _order_totals(account, order):
     )
 
 
-@_idempotent
+@transaction.atomic
 def points_clawback(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
     """Take back points an order earned, for a return.
 
@@ -500,7 +486,7 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
     return entry
 
 
-@_idempotent
+@transaction.atomic
 def points_refund(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
     """Give back points spent on an order, for a return: a new available lot
     that expires under the program's policy counted from now."""
@@ -537,7 +523,7 @@ def points_refund(*, member, order, points, storefront=None, reason="", now=None
 # Transfers
 
 
-@_idempotent
+@transaction.atomic
 def points_transfer(*, sender, recipient, points, reason="", now=None, idempotency_key=None):
     """Move available points from one member to another. The recipient's lots
     keep the expiry dates of the points sent, so gifting never extends them.
