@@ -30,16 +30,27 @@ API_PATH_PREFIX = "/api/"
 
 # The HTTP status of each domain error; a subclass answers like its nearest
 # listed ancestor. 409: the request is right but the current state of the
-# account, hold or member refuses it (it may succeed later). 422: the request
-# itself can never succeed as sent.
+# account, hold, member or order refuses it (it may succeed later), or an
+# earlier request took its order or return number. 422: the request itself
+# can never succeed as sent.
 DOMAIN_ERROR_STATUS = {
     domain.InsufficientPoints: status.HTTP_409_CONFLICT,
     domain.HoldNotActive: status.HTTP_409_CONFLICT,
     domain.MemberNotActive: status.HTTP_409_CONFLICT,
+    domain.OrderConflict: status.HTTP_409_CONFLICT,
+    domain.PriceChanged: status.HTTP_409_CONFLICT,
+    domain.OrderStateConflict: status.HTTP_409_CONFLICT,
+    domain.OrderNotReturnable: status.HTTP_409_CONFLICT,
+    domain.ReturnConflict: status.HTTP_409_CONFLICT,
     domain.InvalidPoints: status.HTTP_422_UNPROCESSABLE_ENTITY,
     domain.ClawbackTooLarge: status.HTTP_422_UNPROCESSABLE_ENTITY,
     domain.RefundTooLarge: status.HTTP_422_UNPROCESSABLE_ENTITY,
     domain.IdempotencyConflict: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.ReturnExceedsOrder: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.CurrencyMismatch: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.RedemptionCapExceeded: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.BelowMinimumRedemption: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.MemberRequired: status.HTTP_422_UNPROCESSABLE_ENTITY,
     domain.DomainError: status.HTTP_422_UNPROCESSABLE_ENTITY,
 }
 

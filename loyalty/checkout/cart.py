@@ -246,6 +246,10 @@ def cart_from_data(data, *, member):
     shipping = errors.check("shipping", _money, _optional(data, "shipping", 0), currency)
     coupon_codes = _parse_coupon_codes(_optional(data, "coupon_codes", []), errors)
     points_to_spend = errors.check("points_to_spend", _points_to_spend, _optional(data, "points_to_spend", 0))
+    if not errors.by_path and sum((line.subtotal for line in lines), shipping) >= MAX_AMOUNT:
+        # No figure of an order exceeds its lines and shipping, and all of
+        # them must fit the order's money columns.
+        errors.add("lines", ValidationError(_("The cart's total is too large."), code="max_value"))
     if errors.by_path:
         raise ValidationError(errors.by_path)
     return Cart(

@@ -17,6 +17,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,7 +146,7 @@ def _create_order(storefront, number, cart, calculation, fingerprint, now):
 
 
 def _locked(order):
-    return Order.objects.select_for_update(of=("self",)).select_related("hold", "member").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("hold", "member", "storefront").get(pk=order.pk)
 
 
 # Complete and cancel
@@ -204,7 +205,12 @@ def order_cancel(*, order, now=None):
 
 
 def _requested_values(lines, *, full, line_quantities, amount, currency):
-    """{line: returned value this time} from the request, or ReturnExceedsOrder."""
+    """{line: returned value this time} from the request, or ReturnExceedsOrder.
+
+    Units returned by lines take their share of what is left of the line, not
+    of the whole line: an earlier return by amount may already have taken part
+    of its value, and the last unit takes exactly the rest.
+    """
     if full:
         return {line: line.amount - line.returned_value for line in lines}
     if line_quantities is not None:
@@ -214,15 +220,15 @@ def _requested_values(lines, *, full, line_quantities, amount, currency):
             line = by_id.get(line_id)
             if line is None:
                 raise ReturnExceedsOrder(_("The order has no line %(line)s.") % {"line": line_id}, line=line_id)
-            if quantity > line.quantity - line.returned_quantity:
-                raise ReturnExceedsOrder(line=line_id, requested=quantity, left=line.quantity - line.returned_quantity)
-            returned_after = line.returned_quantity + quantity
-            value_after = (
-                line.amount
-                if returned_after == line.quantity
-                else quantize_money(line.amount * returned_after / line.quantity, currency)
+            quantity_left = line.quantity - line.returned_quantity
+            if quantity > quantity_left:
+                raise ReturnExceedsOrder(line=line_id, requested=quantity, left=quantity_left)
+            value_left = line.amount - line.returned_value
+            values[line] = (
+                value_left
+                if quantity == quantity_left
+                else quantize_money(value_left * quantity / quantity_left, currency)
             )
-            values[line] = value_after - line.returned_value
         return values
     left = [line.amount - line.returned_value for line in lines]
     if amount > sum(left, Decimal(0)):
@@ -231,16 +237,37 @@ def _requested_values(lines, *, full, line_quantities, amount, currency):
     return dict(zip(lines, parts, strict=True))
 
 
+def _return_amount(amount, currency):
+    """The amount of a return by amount in the currency's minor unit, so "10.5"
+    and "10.50" are one request, or ValidationError.
+
+    An amount finer than the minor unit would be rounded when it is split
+    over the lines, and the return would not be what was asked for.
+    """
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": [_("The amount must be above zero.")]})
+    quantized = quantize_money(amount, currency)
+    if quantized != amount:
+        raise ValidationError({"amount": [_("Too many decimal places for %(currency)s.") % {"currency": currency}]})
+    return quantized
+
+
 def order_return(*, order, number, full=False, line_quantities=None, amount=None, now=None):
     """Register return ``number`` of a completed order: by line quantities
     ({line id: quantity}), by an amount of money, or in full.
 
     Each line keeps the value returned so far; the points a return takes back
     and gives back are the cumulative shares of the line's earned and applied
-    points for that value, minus what earlier returns moved. Registering the
-    same return number again returns the first result.
+    points for that value, minus what earlier returns moved.
+
+    Returns (order return, created). Registering the same return number again
+    with the same request returns the first one unchanged; with another
+    request raises ReturnConflict.
     """
     now = now or timezone.now()
+    if amount is not None:
+        amount = _return_amount(amount, order.currency)
     request = {"full": full, "lines": line_quantities, "amount": None if amount is None else str(amount)}
     fingerprint = _fingerprint(request)
     with transaction.atomic():
@@ -249,7 +276,9 @@ def order_return(*, order, number, full=False, line_quantities=None, amount=None
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise ReturnConflict(order=order.number, order_return=number)
-            return existing
+            return existing, False
+        if order.status == Order.Status.RETURNED:
+            raise ReturnExceedsOrder(_("The order has already been returned in full."), order=order.number)
         if order.status not in (Order.Status.COMPLETED, Order.Status.PARTIALLY_RETURNED):
             raise OrderNotReturnable(order=order.number, status=order.status)
         lines = list(order.lines.order_by("id"))
@@ -280,11 +309,13 @@ def order_return(*, order, number, full=False, line_quantities=None, amount=None
             created_at=now,
         )
         _move_return_points(order, order_return_row, clawback, refund, now)
-        fully_returned = all(line.returned_value >= line.amount for line in lines)
+        # Counted in units, not value: a free line (a gift) has all of its
+        # value back before it is returned by lines, and it may still be.
+        fully_returned = all(line.returned_quantity == line.quantity for line in lines)
         order.status = Order.Status.RETURNED if fully_returned else Order.Status.PARTIALLY_RETURNED
         order.save(update_fields=["status"])
         order_returned.send(sender=Order, order=order, order_return=order_return_row, now=now)
-    return order_return_row
+    return order_return_row, True
 
 
 def _move_return_points(order, order_return, clawback, refund, now):
