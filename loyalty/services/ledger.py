@@ -78,6 +78,18 @@ def _lock(member_id, now, program):
     return account
 
 
+def account_lock(*, member, now=None):
+    """Lock the member's account for the caller's transaction, with everything
+    due applied, and return it.
+
+    For services that decide on balances before they write: placing an order
+    prices the cart on the very balance its hold then reserves from, so two
+    orders of one member cannot both be priced on points only one can have.
+    """
+    now = now or timezone.now()
+    return _lock(member.pk, now, program_get())
+
+
 def _lock_pair(first, second, now, program):
     """Lock two accounts in primary-key order, the order every writer uses."""
     if first.pk < second.pk:

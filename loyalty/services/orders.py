@@ -72,18 +72,15 @@ def order_place(*, storefront, number, cart, expected_payable_total=None, now=No
     existing = Order.objects.filter(storefront=storefront, number=number).first()
     if existing is not None:
         return _same_order(existing, fingerprint), False
-    program = program_get()
-    calculation = checkout_calculate(cart=cart, program=program)
-    if expected_payable_total is not None and quantize_money(expected_payable_total, cart.currency) != (
-        quantize_money(calculation.payable_total, cart.currency)
-    ):
-        raise PriceChanged(
-            expected=str(expected_payable_total),
-            payable_total=str(quantize_money(calculation.payable_total, cart.currency)),
-            calculation=calculation.as_dict(),
-        )
     try:
         with transaction.atomic():
+            account = ledger.account_lock(member=cart.member, now=now) if cart.member is not None else None
+            # A concurrent retry of this order may have placed it while we waited for the lock.
+            existing = Order.objects.filter(storefront=storefront, number=number).first()
+            if existing is not None:
+                return _same_order(existing, fingerprint), False
+            calculation = checkout_calculate(cart=cart, program=program_get(), account=account)
+            _check_expected_total(calculation, expected_payable_total)
             order = _create_order(storefront, number, cart, calculation, fingerprint, now)
     except IntegrityError:
         # Placed concurrently by a retry of the same request: answer like a replay.
@@ -92,6 +89,18 @@ def order_place(*, storefront, number, cart, expected_payable_total=None, now=No
             raise
         return _same_order(existing, fingerprint), False
     return order, True
+
+
+def _check_expected_total(calculation, expected_payable_total):
+    if expected_payable_total is None:
+        return
+    payable_total = quantize_money(calculation.payable_total, calculation.currency)
+    if quantize_money(expected_payable_total, calculation.currency) != payable_total:
+        raise PriceChanged(
+            expected=str(expected_payable_total),
+            payable_total=str(payable_total),
+            calculation=calculation.as_dict(),
+        )
 
 
 def _same_order(order, fingerprint):

@@ -491,7 +491,7 @@ class TestQueryCount:
     """Place and complete cost the same queries whatever the cart's size and
     the member's history."""
 
-    PLACE = 27
+    PLACE = 29
     COMPLETE = 30
     MEMBER_READ = 5
 
