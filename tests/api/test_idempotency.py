@@ -1,11 +1,9 @@
 """Idempotent POSTs, sequential and concurrent, and the purge of old keys."""
 
 import datetime
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.response import Response
@@ -22,6 +20,7 @@ from loyalty.services.storefronts import api_key_create
 from loyalty.tasks import purge_idempotency_records
 from members.models import ConsentRecord, Member
 
+from ..concurrency import run_at_once
 from ..factories import MemberFactory, StorefrontFactory
 from .helpers import client_for, error_of
 
@@ -183,30 +182,7 @@ class TestPurge:
         assert PeriodicTask.objects.get(name="loyalty.tasks.purge_idempotency_records").enabled
 
 
-THREADS = 8
-
-
-def run_at_once(work, count=THREADS):
-    """Call ``work(i)`` in ``count`` threads released together, each on its own connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+THREADS = 8  # concurrent requests per test
 
 
 @pytest.fixture

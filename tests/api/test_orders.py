@@ -3,10 +3,8 @@ cancel; idempotent replays, sequential and concurrent; holds that time out;
 query counts."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from loyalty.api.checkout import CART_EXAMPLE
@@ -17,6 +15,7 @@ from loyalty.services.storefronts import api_key_create
 from loyalty.verification import ledger_mismatches
 from members.models import Member
 
+from ..concurrency import run_at_once
 from ..factories import MemberFactory, StorefrontFactory
 from .helpers import client_for, error_of
 from .test_checkout import CALCULATE, ORDERS, cart, give_points, line
@@ -402,30 +401,6 @@ class TestIdempotentReplays:
         assert Order.objects.get(number="100046").status == Order.Status.PLACED
 
 
-THREADS = 8
-
-
-def run_at_once(work, count=THREADS):
-    """Call ``work(i)`` in ``count`` threads released at one moment, each on its own connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 @pytest.mark.concurrency

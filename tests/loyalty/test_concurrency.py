@@ -1,46 +1,20 @@
 """Real concurrency on PostgreSQL: many connections write to one account at once."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from loyalty.exceptions import InsufficientPoints
 from loyalty.models import Account, Entry
 from loyalty.services import ledger, ledger_jobs
 
+from ..concurrency import run_at_once
 from ..factories import MemberFactory
 from .helpers import assert_ledger_consistent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 THREADS = 16
-
-
-def run_at_once(work, count=THREADS):
-    """Start ``count`` threads that call ``work(i)`` at the same moment, each on its own connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except InsufficientPoints as error:
-            results[index] = error
-        except Exception as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 def test_concurrent_spends_never_spend_more_than_the_account_holds(program, now):
@@ -52,7 +26,7 @@ def test_concurrent_spends_never_spend_more_than_the_account_holds(program, now)
             return ledger.points_spend(member=member, points=15, now=now)
         return ledger.hold_reserve(member=member, points=15, now=now)
 
-    results = run_at_once(spend_or_hold)
+    results = run_at_once(spend_or_hold, THREADS, expected_errors=InsufficientPoints)
 
     succeeded = [result for result in results if not isinstance(result, InsufficientPoints)]
     assert len(succeeded) == 6  # 6 x 15 = 90 <= 100 < 7 x 15
@@ -71,7 +45,7 @@ def test_concurrent_transfers_in_both_directions_do_not_deadlock(program, now):
         sender, recipient = (first, second) if index % 2 else (second, first)
         return ledger.points_transfer(sender=sender, recipient=recipient, points=10, now=now)
 
-    run_at_once(transfer)
+    run_at_once(transfer, THREADS)
 
     balances = sorted(Account.objects.values_list("available", flat=True))
     assert balances == [1000, 1000]
@@ -84,7 +58,8 @@ def test_concurrent_replays_of_one_request_write_once(program, now):
     ledger.points_earn(member=member, points=100, pending=False, now=now)
 
     results = run_at_once(
-        lambda index: ledger.hold_reserve(member=member, points=40, now=now, idempotency_key="order-77:hold")
+        lambda index: ledger.hold_reserve(member=member, points=40, now=now, idempotency_key="order-77:hold"),
+        THREADS,
     )
 
     assert len({hold.pk for hold in results}) == 1
@@ -105,7 +80,7 @@ def test_jobs_and_requests_interleave_safely(program, now):
             return ledger_jobs.expire_due_lots(now=now, batch_size=3)
         return ledger.points_spend(member=members[index % 8], points=10, now=now)
 
-    run_at_once(work)
+    run_at_once(work, THREADS)
 
     assert sum(Account.objects.values_list("lifetime_expired", flat=True)) == 8 * 50
     assert_ledger_consistent()
