@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("loyalty.api.urls")),
+    path("api/v1/", include("rewards.api.urls")),
 ]
 
 # Under /api/ the error pages answer in the API's JSON error format.

@@ -1,0 +1,182 @@
+"""Reads of tiers: the settings, the windows, a member's qualifying value and
+their progress.
+
+A member's qualifying value counts orders by the moment they were completed,
+net of what was returned since: a returned order never counts, whenever the
+return happened. docs/tiers.md gives the rules.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from loyalty.models import Entry, Order, OrderLine
+from loyalty.rules import end_of_local_day, local_date
+from members.models import Member
+
+from .models import MemberTier, Tier, TierChange, TierProgram
+
+_VALUE = DecimalField(max_digits=16, decimal_places=2)
+_LAST_MOMENT = datetime.timedelta(microseconds=1)
+
+
+def tier_program_get():
+    """The tier settings row, created with defaults on first use."""
+    settings, _ = TierProgram.objects.get_or_create(pk=TierProgram.SINGLETON_ID)
+    return settings
+
+
+def tiers_list():
+    return list(Tier.objects.order_by("position"))
+
+
+def member_tier_get(member):
+    return MemberTier.objects.select_related("tier").filter(member=member).first()
+
+
+def tier_history(member):
+    return (
+        TierChange.objects.filter(member=member)
+        .select_related("from_tier", "to_tier", "staff_user")
+        .order_by("-changed_at", "-id")
+    )
+
+
+# Windows and periods, in the program time zone
+
+
+def window_start(end, settings, program):
+    """The first instant of the window that ends at ``end`` (inclusive), or
+    None for a lifetime window."""
+    last_day = local_date(end, program)
+    if settings.window == TierProgram.Window.CALENDAR_YEAR:
+        return end_of_local_day(datetime.date(last_day.year - 1, 12, 31), program)
+    if settings.window == TierProgram.Window.ROLLING_MONTHS:
+        return end_of_local_day(last_day - relativedelta(months=settings.window_months), program)
+    return None
+
+
+def next_review_at(moment, settings, program):
+    """When a tier held at ``moment`` is next checked against its threshold to
+    keep (exclusive: the first instant of the next period), or None when the
+    program never downgrades.
+
+    A calendar-year or lifetime window is reviewed at the end of the local
+    year; a rolling window every N months after the tier was reached or kept.
+    """
+    if settings.downgrade_policy == TierProgram.DowngradePolicy.NEVER:
+        return None
+    day = local_date(moment, program)
+    if settings.window == TierProgram.Window.ROLLING_MONTHS:
+        return end_of_local_day(day + relativedelta(months=settings.window_months, days=-1), program)
+    return end_of_local_day(datetime.date(day.year, 12, 31), program)
+
+
+# Qualifying values
+
+
+def _in_window(prefix, start, end):
+    condition = Q(**{f"{prefix}completed_at__lte": end})
+    if start is not None:
+        condition &= Q(**{f"{prefix}completed_at__gte": start})
+    return condition
+
+
+def _total(queryset, group_by, expression):
+    per_member = queryset.order_by().values(group_by).annotate(total=expression).values("total")
+    return Coalesce(Subquery(per_member, output_field=_VALUE), Value(Decimal(0)), output_field=_VALUE)
+
+
+def qualifying_value_expression(settings, *, start, end):
+    """The qualifying value of the outer member (``OuterRef("pk")``) over the
+    orders completed from ``start`` to ``end``, as a correlated subquery, so a
+    batch of members gets its values in one query.
+
+    * points: points earned on those orders, less what their returns took back
+      (the shortfall included: a point the member had already spent still
+      stops counting), never the balance;
+    * spend: their lines after discounts (money and points), less the value
+      returned; shipping is not spending on goods;
+    * orders: those not returned in full.
+    """
+    if settings.basis == TierProgram.Basis.SPEND:
+        lines = OrderLine.objects.filter(_in_window("order__", start, end), order__member_id=OuterRef("pk"))
+        return _total(lines, "order__member_id", Sum(F("amount") - F("returned_value")))
+    if settings.basis == TierProgram.Basis.ORDERS:
+        orders = Order.objects.filter(_in_window("", start, end), member_id=OuterRef("pk")).exclude(
+            status=Order.Status.RETURNED
+        )
+        return _total(orders, "member_id", Sum(Value(Decimal(1)), output_field=_VALUE))
+    entries = Entry.objects.filter(
+        _in_window("order__", start, end),
+        account_id=OuterRef("pk"),
+        kind__in=(Entry.Kind.EARN, Entry.Kind.CLAWBACK),
+    )
+    signed = Case(When(kind=Entry.Kind.EARN, then=F("points")), default=-(F("points") + F("shortfall")))
+    return _total(entries, "account_id", Sum(signed, output_field=_VALUE))
+
+
+def qualifying_values(member_ids, settings, program, *, end):
+    """{member id: qualifying value} over the window ending at ``end``, in one query."""
+    expression = qualifying_value_expression(settings, start=window_start(end, settings, program), end=end)
+    return dict(Member.objects.filter(pk__in=member_ids).annotate(value=expression).values_list("pk", "value"))
+
+
+def qualifying_value(member, settings, program, *, end):
+    return qualifying_values([member.pk], settings, program, end=end).get(member.pk, Decimal(0))
+
+
+def period_value(member_ids, settings, program, *, review_at):
+    """Values over the period that ends at ``review_at`` (exclusive)."""
+    return qualifying_values(member_ids, settings, program, end=review_at - _LAST_MOMENT)
+
+
+# Progress
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where a member stands: ``needed_for_next`` is what is still missing to
+    reach ``next_tier``; ``needed_to_keep`` what is missing to keep ``tier``
+    by ``keep_by`` (None when nothing can take the tier away)."""
+
+    basis: str
+    value: Decimal
+    tier: Tier | None
+    since: datetime.datetime | None
+    locked_until: datetime.datetime | None
+    next_tier: Tier | None
+    needed_for_next: Decimal | None
+    keep_threshold: Decimal | None
+    needed_to_keep: Decimal | None
+    keep_by: datetime.datetime | None
+
+
+def tier_progress(member, program, *, now):
+    """The member's tier, the next one and what is missing, from the window
+    ending ``now`` (four queries)."""
+    settings = tier_program_get()
+    status = member_tier_get(member)
+    value = qualifying_value(member, settings, program, end=now)
+    tier = status.tier if status else None
+    position = tier.position if tier else -1
+    next_tier = Tier.objects.filter(invitation_only=False, position__gt=position).order_by("position").first()
+    keep_by = None
+    if status is not None and not tier.invitation_only and not (status.locked_until and status.locked_until > now):
+        keep_by = status.grace_until or status.review_at
+    return TierProgress(
+        basis=settings.basis,
+        value=value,
+        tier=tier,
+        since=status.since if status else None,
+        locked_until=status.locked_until if status else None,
+        next_tier=next_tier,
+        needed_for_next=max(next_tier.threshold - value, Decimal(0)) if next_tier else None,
+        keep_threshold=tier.threshold_to_keep if keep_by else None,
+        needed_to_keep=max(tier.threshold_to_keep - value, Decimal(0)) if keep_by else None,
+        keep_by=keep_by,
+    )
