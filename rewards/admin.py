@@ -1,15 +1,30 @@
-"""Merchant admin for tiers: the tiers, the tier settings and the history of
-tier changes. Changes of a member's tier go through rewards.services, so the
-history is never edited here."""
+"""Merchant admin for tiers: the tiers, the tier settings, the history of
+tier changes, and each member's tier on the member's page. Changes of a
+member's tier go through rewards.services, so the history is never edited
+here."""
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.rules import end_of_local_day
+from loyalty.selectors import program_get
 from members.admin import change_page_redirect
+from members.models import Member
 
+from .forms import TierAssignForm
 from .models import Tier, TierChange, TierProgram
-from .selectors import tier_program_get
+from .selectors import tier_history, tier_program_get, tier_progress
+from .services import tier_assign
+
+# How many tier changes the member's change page shows; the section links to
+# the member's full history.
+MEMBER_PAGE_ROWS = 20
 
 
 @admin.register(TierProgram)
@@ -74,3 +89,110 @@ class TierChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The member admin with the member's tier. members must not know about
+# rewards, and loyalty already replaced the members app's admin with its own
+# subclass, so this one extends whichever class is registered now (rewards
+# comes after loyalty in INSTALLED_APPS) instead of naming one.
+_RegisteredMemberAdmin = admin.site._registry[Member].__class__
+
+
+class MemberAdmin(_RegisteredMemberAdmin):
+    """The member admin with the member's tier: the current tier, its dates and
+    the progress towards the next one, the tier history, and the manual
+    assignment page."""
+
+    change_form_template = "admin/rewards/member/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/assign-tier/",
+                self.admin_site.admin_view(self.assign_tier_view),
+                name="members_member_assign_tier",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_assign_tier_permission(self, request):
+        return request.user.has_perm("rewards.assign_tier")
+
+    def get_object_tools(self, request, obj):
+        tools = super().get_object_tools(request, obj)
+        if self.has_assign_tier_permission(request):
+            tools.append((reverse("admin:members_member_assign_tier", args=[obj.pk]), _("Assign tier")))
+        return tools
+
+    def _tier_status(self, member):
+        progress = tier_progress(member, program_get(), now=timezone.now())
+        return {"progress": progress, "basis": TierProgram.Basis(progress.basis).label}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            history_url = None
+            if request.user.has_perm("rewards.view_tierchange"):
+                history_url = f"{reverse('admin:rewards_tierchange_changelist')}?{urlencode({'member': obj.pk})}"
+            context["tier"] = {
+                **self._tier_status(obj),
+                "history": tier_history(obj)[:MEMBER_PAGE_ROWS],
+                "history_url": history_url,
+            }
+        # The page of the class this one extends draws everything else.
+        context["member_base_template"] = _RegisteredMemberAdmin.change_form_template
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def assign_tier_view(self, request, object_id):
+        """Put the member in a tier by hand. The tier service decides: what it
+        refuses (a blank reason, a lock date in the past) comes back as a form
+        error, and nothing changes."""
+        member = self.get_tool_object(
+            request,
+            object_id,
+            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_assign_tier_permission(request),
+        )
+        form = TierAssignForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            locked_until = form.cleaned_data["locked_until"]
+            try:
+                change = tier_assign(
+                    member=member,
+                    tier=form.cleaned_data["tier"],
+                    staff_user=request.user,
+                    note=form.cleaned_data["reason"],
+                    # A lock "until 10 March" holds through that day in the program's time zone.
+                    locked_until=end_of_local_day(locked_until, program_get()) if locked_until else None,
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    gettext("%(member)s is now in the tier %(tier)s.") % {"member": member, "tier": change.to_tier},
+                )
+                return change_page_redirect(member)
+        return self.render_object_form(
+            request,
+            member,
+            form,
+            title=gettext("Assign tier"),
+            submit_label=gettext("Assign"),
+            template="admin/rewards/assign_tier.html",
+            tier=self._tier_status(member),
+        )
+
+
+# The service names the reason "note", as TierChange does.
+_FORM_FIELDS = {"note": "reason", "locked_until": "locked_until", "tier": "tier"}
+
+
+def _add_service_errors(form, error):
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(_FORM_FIELDS.get(field), errors)
+
+
+admin.site.unregister(Member)
+admin.site.register(Member, MemberAdmin)

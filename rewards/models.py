@@ -178,6 +178,9 @@ class MemberTier(models.Model):
     class Meta:
         verbose_name = _("member tier")
         verbose_name_plural = _("member tiers")
+        # Separate from change_membertier: moving a member by hand overrides
+        # the program's rules, so it is granted on its own.
+        permissions = [("assign_tier", _("Can assign tiers by hand"))]
         indexes = [
             models.Index(fields=["review_at"], name="member_tier_review_idx", condition=Q(review_at__isnull=False)),
             models.Index(fields=["grace_until"], name="member_tier_grace_idx", condition=Q(grace_until__isnull=False)),

@@ -135,7 +135,7 @@ def _locked_status(member):
     return MemberTier.objects.select_for_update().select_related("tier").filter(member=member).first()
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def tier_evaluate(*, member, now=None):
     """Move the member to the tier their figures give now: an upgrade at once,
     a downgrade as the downgrade policy says. Returns the TierChange or None."""
@@ -154,7 +154,7 @@ def tier_evaluate(*, member, now=None):
     return _apply(member.pk, status, move, context)
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def tier_evaluate_after_return(*, member, order, now=None):
     """Re-evaluate after a return of ``order``. If the order helped the member
     reach their tier and, without what came back, the tier's threshold was
@@ -178,7 +178,7 @@ def tier_evaluate_after_return(*, member, order, now=None):
     return tier_evaluate(member=member, now=context.now)
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def tier_assign(*, member, tier, staff_user, note, locked_until=None, now=None):
     """Put the member in ``tier`` by hand, with the reason staff gave. Until
     ``locked_until`` no automatic evaluation moves them; invitation-only tiers
