@@ -3,12 +3,16 @@ signal, higher apps connect to it from their AppConfig.ready()).
 
 Receivers run inside the transaction that changed the order, so whatever they
 write (a tier upgrade, a referral reward, a challenge's progress) commits or
-rolls back with it. Each is sent with ``order`` and ``now``; ``order_returned``
-also carries ``order_return``.
+rolls back with it, and a DomainError they raise refuses the change (a coupon
+another order has reserved refuses the placing). Each is sent with ``order``
+and ``now``; ``order_placed`` also carries ``calculation`` (the Calculation the
+order was placed with, its applied coupons included) and ``order_returned``
+carries ``order_return``.
 """
 
 from django.dispatch import Signal
 
+order_placed = Signal()
 order_completed = Signal()
 order_cancelled = Signal()
 order_returned = Signal()

@@ -34,7 +34,7 @@ from ..exceptions import (
 from ..models import Order, OrderLine, OrderReturn
 from ..rules import allocate_money, cumulative_share, quantize_money
 from ..selectors import program_get
-from ..signals import order_cancelled, order_completed, order_returned
+from ..signals import order_cancelled, order_completed, order_placed, order_returned
 from . import ledger
 
 
@@ -82,6 +82,7 @@ def order_place(*, storefront, number, cart, expected_payable_total=None, now=No
             calculation = checkout_calculate(cart=cart, program=program_get(), account=account)
             _check_expected_total(calculation, expected_payable_total)
             order = _create_order(storefront, number, cart, calculation, fingerprint, now)
+            order_placed.send(sender=Order, order=order, calculation=calculation, now=now)
     except IntegrityError:
         # Placed concurrently by a retry of the same request: answer like a replay.
         existing = Order.objects.filter(storefront=storefront, number=number).first()

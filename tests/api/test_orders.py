@@ -467,7 +467,7 @@ class TestQueryCount:
     the member's history."""
 
     PLACE = 30
-    COMPLETE = 37
+    COMPLETE = 39
     MEMBER_READ = 5
 
     @pytest.fixture(params=[0, 100], ids=["new-member", "long-history"])
