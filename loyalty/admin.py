@@ -136,7 +136,8 @@ class StorefrontAdmin(ObjectToolsMixin, admin.ModelAdmin):
             messages.warning(
                 request,
                 gettext(
-                    "The API key “%(name)s” was created. Copy it now: it is not stored and will not be shown again. %(key)s"
+                    "The API key “%(name)s” was created. Copy it now: it is not stored and will not be shown again. "
+                    "%(key)s"
                 )
                 % {"name": api_key.name, "key": key},
             )
@@ -238,7 +239,17 @@ class OpenLotFilter(admin.SimpleListFilter):
 
 @admin.register(Lot)
 class LotAdmin(LedgerAdmin):
-    list_display = ("id", "member", "remaining", "amount", "expired", "is_pending", "available_at", "expires_at", "order")
+    list_display = (
+        "id",
+        "member",
+        "remaining",
+        "amount",
+        "expired",
+        "is_pending",
+        "available_at",
+        "expires_at",
+        "order",
+    )
     list_filter = (OpenLotFilter, "is_pending", "expires_at")
     list_select_related = ("account__member", "order__storefront")
 

@@ -20,13 +20,11 @@ class ProgramForm(forms.ModelForm):
     """The program settings; the time zone is picked from a list, since a
     mistyped one would shift every "end of day" of the program."""
 
-    time_zone = forms.ChoiceField(
-        label=Program._meta.get_field("time_zone").verbose_name, choices=_time_zone_choices
-    )
+    time_zone = forms.ChoiceField(label=Program._meta.get_field("time_zone").verbose_name, choices=_time_zone_choices)
 
     class Meta:
         model = Program
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - every setting is edited here, new ones included
 
 
 class PointsAdjustmentForm(forms.Form):
@@ -67,5 +65,7 @@ class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
         label=_("name"),
         max_length=120,
-        help_text=_("Where the key will be used, so it can be told apart when it is revoked, e.g. “Production web shop”."),
+        help_text=_(
+            "Where the key will be used, so it can be told apart when it is revoked, e.g. “Production web shop”."
+        ),
     )

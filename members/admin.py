@@ -152,7 +152,9 @@ class ConsentRecordForm(forms.Form):
         label=_("text version"),
         max_length=32,
         required=False,
-        help_text=_("The version of the consent text the member agreed to; required for a grant of personal data processing."),
+        help_text=_(
+            "The version of the consent text the member agreed to; required for a grant of personal data processing."
+        ),
     )
 
 
@@ -178,7 +180,10 @@ class MemberAdmin(ObjectToolsMixin, admin.ModelAdmin):
     add_fieldsets = ((None, {"fields": PROFILE_FIELDS}),)
     fieldsets = (
         (None, {"fields": PROFILE_FIELDS}),
-        (_("Enrolment"), {"fields": ("status", "enrolled_at", "enrolment_channel", "enrolment_storefront", "updated_at")}),
+        (
+            _("Enrolment"),
+            {"fields": ("status", "enrolled_at", "enrolment_channel", "enrolment_storefront", "updated_at")},
+        ),
     )
     readonly_fields = ("status", "enrolled_at", "enrolment_channel", "enrolment_storefront", "updated_at")
 

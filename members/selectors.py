@@ -1,5 +1,7 @@
 """Reads of members and their consents."""
 
+import contextlib
+
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
@@ -35,9 +37,7 @@ def consent_current_states(member):
     The state is derived from the history and never stored separately, so it
     cannot disagree with the evidence.
     """
-    latest = ConsentRecord.objects.filter(member=member, purpose=OuterRef("purpose")).order_by(
-        "-recorded_at", "-id"
-    )
+    latest = ConsentRecord.objects.filter(member=member, purpose=OuterRef("purpose")).order_by("-recorded_at", "-id")
     records = ConsentRecord.objects.filter(member=member, id=Subquery(latest.values("id")[:1]))
     by_purpose = {record.purpose: record for record in records}
     return {purpose: by_purpose.get(purpose) for purpose in ConsentPurpose.values}
@@ -64,10 +64,8 @@ def member_search(term, *, queryset=None):
         return queryset
     condition = Q(external_id=term)
     if "@" in term:
-        try:
+        with contextlib.suppress(ValidationError):
             condition |= Q(email_lower=normalise_email(term))
-        except ValidationError:
-            pass
     else:
         condition |= _starts_with("last_name_lower", term.lower())
         words = term.lower().split(" ")

@@ -17,8 +17,9 @@ from loyalty.selectors import program_get
 from members.admin import change_page_redirect
 from members.models import Member
 
+from .catalog.services import coupon_refund
 from .forms import TierAssignForm
-from .models import Tier, TierChange, TierProgram
+from .models import Coupon, Reward, Tier, TierChange, TierProgram
 from .selectors import tier_history, tier_program_get, tier_progress
 from .services import tier_assign
 
@@ -196,3 +197,68 @@ def _add_service_errors(form, error):
 
 admin.site.unregister(Member)
 admin.site.register(Member, MemberAdmin)
+
+
+# The rewards catalog
+
+
+@admin.register(Reward)
+class RewardAdmin(admin.ModelAdmin):
+    list_display = ("name_en", "kind", "cost_points", "stock", "per_member_limit", "min_tier", "is_active")
+    list_filter = ("kind", "is_active", "min_tier")
+    search_fields = ("name_en", "name_ru", "gift_sku")
+    fieldsets = (
+        (
+            None,
+            {"fields": ("kind", "name_en", "name_ru", "description_en", "description_ru", "image_url", "is_active")},
+        ),
+        (_("Price and limits"), {"fields": ("cost_points", "stock", "per_member_limit", "min_tier")}),
+        (_("Effect"), {"fields": ("amount", "percent", "min_order_amount", "gift_sku", "coupon_validity_days")}),
+        (_("Availability"), {"fields": ("available_from", "available_until")}),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "image_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    """Read-only: coupons move through redeem, checkout and the refund action."""
+
+    list_display = ("code", "reward", "member", "status", "valid_until", "issued_at", "order")
+    list_filter = ("status", "reward__kind")
+    search_fields = ("code", "member__external_id", "member__email")
+    list_select_related = ("reward", "member", "order")
+    readonly_fields = [field.name for field in Coupon._meta.fields]
+    actions = ["refund_points"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("rewards.refund_coupon")
+
+    @admin.action(description=_("Refund points of unused coupons"), permissions=["refund"])
+    def refund_points(self, request, queryset):
+        refunded = 0
+        for coupon in queryset.filter(status=Coupon.Status.ISSUED):
+            coupon_refund(coupon=coupon, staff_user=request.user)
+            refunded += 1
+        skipped = queryset.exclude(status=Coupon.Status.REFUNDED).count()
+        self.message_user(
+            request, gettext("Refunded %(refunded)d coupons.") % {"refunded": refunded}, level=messages.SUCCESS
+        )
+        if skipped:
+            self.message_user(
+                request,
+                gettext("%(skipped)d coupons were not refunded: they are reserved or used.") % {"skipped": skipped},
+                level=messages.WARNING,
+            )

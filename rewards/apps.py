@@ -10,11 +10,14 @@ class RewardsConfig(AppConfig):
         """Plug tiers into loyalty's extension points: loyalty never imports
         rewards (DESIGN.md), so rewards registers itself here."""
         from loyalty.api.contributors import member_contributors
+        from loyalty.api.errors import DOMAIN_ERROR_STATUS
         from loyalty.checkout import Stage, checkout_pipeline
-        from loyalty.signals import order_completed, order_returned
+        from loyalty.signals import order_cancelled, order_completed, order_placed, order_returned
 
-        from . import checkout, receivers
+        from . import checkout, exceptions, receivers
         from .api.contributors import TierContributor
+        from .catalog import checkout as coupon_checkout
+        from .catalog import receivers as coupon_receivers
 
         checkout_pipeline.register(
             checkout.tier_discount, name="rewards.tier_discount", stage=Stage.DISCOUNTS, order=10
@@ -32,3 +35,31 @@ class RewardsConfig(AppConfig):
         order_completed.connect(receivers.evaluate_on_order_completed, dispatch_uid="rewards.tiers.order_completed")
         order_returned.connect(receivers.evaluate_on_order_returned, dispatch_uid="rewards.tiers.order_returned")
         member_contributors.register("tier", TierContributor())
+
+        # The rewards catalog: coupons after tier benefits, before campaigns.
+        checkout_pipeline.register(
+            coupon_checkout.coupon_discounts, name="rewards.coupon_discounts", stage=Stage.DISCOUNTS, order=20
+        )
+        checkout_pipeline.register(
+            coupon_checkout.coupon_free_shipping, name="rewards.coupon_free_shipping", stage=Stage.SHIPPING, order=20
+        )
+        order_placed.connect(coupon_receivers.reserve_on_order_placed, dispatch_uid="rewards.coupons.order_placed")
+        order_completed.connect(coupon_receivers.use_on_order_completed, dispatch_uid="rewards.coupons.order_completed")
+        order_cancelled.connect(
+            coupon_receivers.release_on_order_cancelled, dispatch_uid="rewards.coupons.order_cancelled"
+        )
+        order_returned.connect(
+            coupon_receivers.give_back_on_order_returned, dispatch_uid="rewards.coupons.order_returned"
+        )
+        # The API's statuses of the catalog's errors (loyalty.api.errors must
+        # not import rewards): 409 when the state refuses it, 422 otherwise.
+        DOMAIN_ERROR_STATUS.update(
+            {
+                exceptions.OutOfStock: 409,
+                exceptions.LimitReached: 409,
+                exceptions.CouponNotAvailable: 409,
+                exceptions.CouponNotRefundable: 409,
+                exceptions.RewardNotAvailable: 422,
+                exceptions.TierRequired: 422,
+            }
+        )

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
@@ -221,3 +222,177 @@ class TierChange(models.Model):
 
     def __str__(self):
         return f"{self.from_tier or '—'} → {self.to_tier}"
+
+
+# The rewards catalog: what members buy with points, and the coupons they get.
+# docs/rewards.md describes the rules.
+
+
+class Reward(models.Model):
+    """An item of the catalog, bought with points; redeeming it issues a coupon."""
+
+    class Kind(models.TextChoices):
+        FIXED_AMOUNT = "fixed_amount", _("Discount coupon, fixed amount")
+        PERCENT = "percent", _("Discount coupon, percent")
+        FREE_SHIPPING = "free_shipping", _("Free shipping")
+        GIFT_PRODUCT = "gift_product", _("Gift product")
+        EXCLUSIVE_ACCESS = "exclusive_access", _("Exclusive access")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    image_url = models.URLField(_("image URL"), blank=True)
+    cost_points = models.PositiveIntegerField(_("cost, points"), validators=[MinValueValidator(1)])
+    amount = models.DecimalField(
+        _("discount amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("For a fixed-amount coupon."),
+    )
+    percent = models.DecimalField(
+        _("discount, percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(100))],
+        help_text=_("For a percent coupon."),
+    )
+    min_order_amount = models.DecimalField(
+        _("minimum order"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("The order amount after earlier discounts below which the coupon is refused."),
+    )
+    gift_sku = models.CharField(_("gift SKU"), max_length=64, blank=True, help_text=_("For a gift product."))
+    stock = models.PositiveIntegerField(_("stock"), null=True, blank=True, help_text=_("Empty: unlimited."))
+    per_member_limit = models.PositiveIntegerField(
+        _("limit per member"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    min_tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("minimum tier"),
+        help_text=_("Empty: every member."),
+    )
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    available_until = models.DateTimeField(_("available until"), null=True, blank=True)
+    coupon_validity_days = models.PositiveIntegerField(
+        _("coupon validity, days"), default=30, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["cost_points", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="fixed_amount") | Q(amount__isnull=False), name="reward_fixed_amount_has_amount"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(percent__isnull=False), name="reward_percent_has_percent"
+            ),
+            models.CheckConstraint(condition=~Q(kind="gift_product") | ~Q(gift_sku=""), name="reward_gift_has_sku"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def _localized(self, english, russian):
+        return russian if russian and (get_language() or "").startswith("ru") else english
+
+    @property
+    def name(self):
+        """The name in the active language (English when there is no Russian one)."""
+        return self._localized(self.name_en, self.name_ru)
+
+    @property
+    def description(self):
+        return self._localized(self.description_en, self.description_ru)
+
+    def clean(self):
+        required = {
+            self.Kind.FIXED_AMOUNT: ("amount", self.amount is not None),
+            self.Kind.PERCENT: ("percent", self.percent is not None),
+            self.Kind.GIFT_PRODUCT: ("gift_sku", bool(self.gift_sku)),
+        }
+        if self.kind in required and not required[self.kind][1]:
+            raise ValidationError({required[self.kind][0]: _("This kind of reward needs it.")})
+        if self.available_from and self.available_until and self.available_until <= self.available_from:
+            raise ValidationError({"available_until": _("The end must be after the start.")})
+
+
+class Coupon(models.Model):
+    """A reward bought by a member: a code the storefront presents at checkout.
+
+    issued -> reserved (an order was placed with it) -> used (the order was
+    completed); a cancelled order or a whole return puts it back to issued; an
+    unused coupon can be refunded by staff. ``expired`` is how the API shows
+    an issued coupon past ``valid_until``.
+    """
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        RESERVED = "reserved", _("Reserved for an order")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("reward"))
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("member"))
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ISSUED)
+    valid_until = models.DateTimeField(_("valid until"))
+    order = models.ForeignKey(
+        "loyalty.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
+        help_text=_("The order the coupon is reserved for or was used on."),
+    )
+    spend_entry = models.OneToOneField(
+        "loyalty.Entry", on_delete=models.PROTECT, related_name="+", verbose_name=_("points spent")
+    )
+    refund_entry = models.OneToOneField(
+        "loyalty.Entry", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("refund")
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    reserved_at = models.DateTimeField(_("reserved at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        # Giving points back is a write on the ledger, granted on its own.
+        permissions = [("refund_coupon", _("Can refund the points of unused coupons"))]
+        indexes = [
+            models.Index(fields=["member", "-issued_at"], name="coupon_member_idx"),
+            models.Index(fields=["order"], name="coupon_order_idx", condition=Q(order__isnull=False)),
+            models.Index(fields=["reward", "member"], name="coupon_reward_member_idx"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def status_at(self, now):
+        """The status as the shopper sees it: an issued coupon past its date is expired."""
+        if self.status == self.Status.ISSUED and self.valid_until <= now:
+            return self.Status.EXPIRED
+        return self.status

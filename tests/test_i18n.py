@@ -85,9 +85,7 @@ class TestCatalogue:
     def test_russian_plural_forms(self):
         with translation.override("ru"):
             messages = {
-                count: translation.ngettext(
-                    "%(count)d API key was revoked.", "%(count)d API keys were revoked.", count
-                )
+                count: translation.ngettext("%(count)d API key was revoked.", "%(count)d API keys were revoked.", count)
                 % {"count": count}
                 for count in (1, 3, 5, 11, 21, 22)
             }

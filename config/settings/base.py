@@ -174,5 +174,6 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "members.models.ConsentPurpose",
         "MemberStatusEnum": "members.models.Member.Status",
         "EntryKindEnum": "loyalty.models.Entry.Kind",
+        "RewardKindEnum": "rewards.models.Reward.Kind",
     },
 }

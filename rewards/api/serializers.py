@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Tier, TierProgram
+from ..models import Reward, Tier, TierProgram
 
 
 def _amount(**kwargs):
@@ -58,3 +58,72 @@ class MemberTierSerializer(serializers.Serializer):
     keep_threshold = _amount(allow_null=True)
     needed_to_keep = _amount(allow_null=True, help_text="What is still missing to keep the tier by keep_by.")
     keep_by = serializers.DateTimeField(allow_null=True, help_text="Null when nothing can take the tier away.")
+
+
+# The rewards catalog
+
+
+class RewardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Reward.Kind.choices)
+    name = serializers.CharField(help_text="In the request's language (English when there is no Russian name).")
+    description = serializers.CharField()
+    image_url = serializers.URLField(allow_blank=True)
+    cost_points = serializers.IntegerField()
+    amount = _amount(allow_null=True, help_text="Fixed-amount coupons: the amount off the order.")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    min_order_amount = _amount(allow_null=True, help_text="The order amount after discounts the coupon needs.")
+    gift_sku = serializers.CharField(allow_blank=True, help_text="Gift products: the SKU given free.")
+    stock = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+    per_member_limit = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    min_tier = serializers.CharField(source="min_tier.code", allow_null=True, help_text="Null: every member.")
+    available_until = serializers.DateTimeField(allow_null=True)
+    coupon_validity_days = serializers.IntegerField()
+
+
+class MemberRewardSerializer(serializers.Serializer):
+    reward = RewardSerializer()
+    redeemed = serializers.IntegerField(help_text="Coupons of this reward the member holds (refunds not counted).")
+    affordable = serializers.BooleanField()
+    points_missing = serializers.IntegerField()
+    in_stock = serializers.BooleanField()
+    limit_left = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    can_redeem = serializers.BooleanField()
+
+
+class CouponRewardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Reward.Kind.choices)
+    name = serializers.CharField()
+
+
+class CouponSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text="issued, reserved, used, expired or refunded.")
+    reward = CouponRewardSerializer()
+    valid_until = serializers.DateTimeField()
+    issued_at = serializers.DateTimeField()
+    order = serializers.CharField(
+        source="order.number", allow_null=True, help_text="The order it is reserved for or was used on."
+    )
+
+    def get_status(self, coupon) -> str:
+        return coupon.status_at(self.context["now"])
+
+
+class CouponValidateInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+    member = serializers.CharField(
+        max_length=64, required=False, allow_null=True, help_text="External id; leave out for a guest."
+    )
+    amount = _amount(required=False, allow_null=True, min_value=0, help_text="The cart's amount after discounts.")
+    skus = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, allow_null=True, help_text="SKUs in the cart."
+    )
+
+
+class CouponValidationSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True, help_text="Why not: the reasons of refused coupons in checkout.")
+    message = serializers.CharField(allow_null=True)
+    coupon = CouponSerializer(allow_null=True)

@@ -401,8 +401,6 @@ class TestIdempotentReplays:
         assert Order.objects.get(number="100046").status == Order.Status.PLACED
 
 
-
-
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentReplays:

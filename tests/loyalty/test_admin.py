@@ -29,7 +29,7 @@ def change_url(obj):
 def form_data(form):
     """What a browser would post for an admin form as it was rendered."""
     data = {}
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form[name].value()
         if value is None or value is False:
             continue
@@ -47,7 +47,9 @@ def staff_client(client, django_user_model):
 
 
 def grant(user, *codenames):
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["loyalty", "members"], codename__in=codenames))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["loyalty", "members"], codename__in=codenames)
+    )
 
 
 class TestMemberPage:
@@ -60,7 +62,11 @@ class TestMemberPage:
 
         assert response.status_code == 200
         points = response.context["points"]
-        assert (points["account"].available, points["account"].held, points["account"].lifetime_earned) == (100, 20, 150)
+        assert (points["account"].available, points["account"].held, points["account"].lifetime_earned) == (
+            100,
+            20,
+            150,
+        )
         assert [entry.signed_points for entry in points["entries"]] == [0, -30, 150]
         assert [(lot.remaining, lot.amount) for lot in points["lots"]] == [(100, 150)]
         assert [hold.points for hold in points["holds"]] == [20]
@@ -196,7 +202,12 @@ class TestLedgerLists:
         assert 'name="_save"' not in response.content.decode()
         assert admin_client.post(change_url(obj), {}).status_code == 403
         assert admin_client.get(reverse(f"admin:loyalty_{opts.model_name}_add")).status_code == 403
-        assert admin_client.post(reverse(f"admin:loyalty_{opts.model_name}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            admin_client.post(
+                reverse(f"admin:loyalty_{opts.model_name}_delete", args=[obj.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
         assert model.objects.filter(pk=obj.pk).exists()
 
     def test_entries_are_listed_without_counting_the_whole_table(self, admin_client, program, member, monkeypatch):
@@ -211,7 +222,9 @@ class TestLedgerLists:
 
         assert response.status_code == 200
         assert len(response.context["cl"].result_list) == 2
-        assert not [q["sql"] for q in queries if re.search(r'COUNT\(\*\).* FROM "loyalty_entry"(?!.* WHERE )', q["sql"])]
+        assert not [
+            q["sql"] for q in queries if re.search(r'COUNT\(\*\).* FROM "loyalty_entry"(?!.* WHERE )', q["sql"])
+        ]
 
     @pytest.mark.parametrize("model", [Entry, Lot, Hold])
     def test_a_longer_page_needs_no_more_queries(self, admin_client, program, make_order, model):
@@ -226,9 +239,13 @@ class TestLedgerLists:
                 assert admin_client.get(url).status_code == 200
             return len(queries)
 
-        assert queries_for_a_page_of(MemberFactory.create_batch(1)) == queries_for_a_page_of(MemberFactory.create_batch(3))
+        assert queries_for_a_page_of(MemberFactory.create_batch(1)) == queries_for_a_page_of(
+            MemberFactory.create_batch(3)
+        )
 
-    @pytest.mark.parametrize(("params", "expected"), [({"kind__exact": "spend"}, 1), ({"occurred_at__gte": "2020-01-01"}, 2)])
+    @pytest.mark.parametrize(
+        ("params", "expected"), [({"kind__exact": "spend"}, 1), ({"occurred_at__gte": "2020-01-01"}, 2)]
+    )
     def test_entries_are_filtered_by_kind_and_date(self, admin_client, program, member, params, expected):
         ledger.points_earn(member=member, points=100, pending=False)
         ledger.points_spend(member=member, points=10)
@@ -253,7 +270,10 @@ class TestProgramSettings:
 
     def test_rows_are_never_added_or_deleted(self, admin_client, program):
         assert admin_client.get(reverse("admin:loyalty_program_add")).status_code == 403
-        assert admin_client.post(reverse("admin:loyalty_program_delete", args=[program.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            admin_client.post(reverse("admin:loyalty_program_delete", args=[program.pk]), {"post": "yes"}).status_code
+            == 403
+        )
 
     def test_saves_valid_settings(self, admin_client, program):
         form = admin_client.get(change_url(program)).context["adminform"].form
@@ -332,4 +352,7 @@ class TestApiKeys:
         api_key, _ = api_key_create(storefront=storefront, name="Production")
 
         assert admin_client.post(change_url(api_key), {"name": "Changed"}).status_code == 403
-        assert admin_client.post(reverse("admin:loyalty_apikey_delete", args=[api_key.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            admin_client.post(reverse("admin:loyalty_apikey_delete", args=[api_key.pk]), {"post": "yes"}).status_code
+            == 403
+        )

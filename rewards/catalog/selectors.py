@@ -1,0 +1,60 @@
+"""What the catalog and a member's coupons look like (reads only)."""
+
+from django.db.models import Count, Q
+
+from loyalty.selectors import account_get
+
+from ..models import Coupon, Reward
+from ..selectors import member_tier_get
+from .rules import coupon_code_normalize
+
+
+def rewards_available(now):
+    """Active rewards inside their validity window."""
+    return Reward.objects.filter(
+        Q(available_from__isnull=True) | Q(available_from__lte=now),
+        Q(available_until__isnull=True) | Q(available_until__gt=now),
+        is_active=True,
+    ).select_related("min_tier")
+
+
+def rewards_for_member(member, *, now):
+    """The catalog as ``member`` may get it: available rewards their tier
+    allows, each with ``redeemed`` (coupons of it the member holds, refunds
+    not counted), ``affordable``, ``points_missing``, ``in_stock``,
+    ``limit_left`` (None: no limit) and ``can_redeem``. Four queries."""
+    status = member_tier_get(member)
+    rewards = rewards_available(now)
+    if status is None:
+        rewards = rewards.filter(min_tier__isnull=True)
+    else:
+        rewards = rewards.filter(Q(min_tier__isnull=True) | Q(min_tier__position__lte=status.tier.position))
+    rewards = rewards.annotate(
+        redeemed=Count("coupons", filter=Q(coupons__member=member) & ~Q(coupons__status=Coupon.Status.REFUNDED))
+    )
+    available = max(account_get(member).available, 0)
+    items = []
+    for reward in rewards:
+        limit_left = None if reward.per_member_limit is None else max(reward.per_member_limit - reward.redeemed, 0)
+        in_stock = reward.stock is None or reward.stock > 0
+        affordable = available >= reward.cost_points
+        items.append(
+            {
+                "reward": reward,
+                "redeemed": reward.redeemed,
+                "affordable": affordable,
+                "points_missing": max(reward.cost_points - available, 0),
+                "in_stock": in_stock,
+                "limit_left": limit_left,
+                "can_redeem": affordable and in_stock and limit_left != 0,
+            }
+        )
+    return items
+
+
+def member_coupons(member):
+    return Coupon.objects.filter(member=member).select_related("reward", "order").order_by("-issued_at", "-pk")
+
+
+def coupon_find(code):
+    return Coupon.objects.select_related("reward", "member").filter(code=coupon_code_normalize(code)).first()
