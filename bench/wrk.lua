@@ -58,7 +58,6 @@ function init(args)
   if op == "place" or op == "complete" then
     done_file = io.open(string.format("%s/%s-done-%d.txt", dir, op, tid), "w")
   end
-  error_file = io.open(string.format("%s/%s-errors-%d.txt", dir, op, tid), "w")
 end
 
 local function member()
@@ -150,6 +149,8 @@ function response(status, response_headers, body)
   if status >= 300 then
     if errors_logged < 20 then
       errors_logged = errors_logged + 1
+      -- The first answers that were not a success, kept for the report.
+      error_file = error_file or io.open(string.format("%s/%s-errors-%d.txt", dir, op, tid), "w")
       error_file:write(status, " ", body, "\n")
       error_file:flush()
     end

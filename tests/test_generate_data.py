@@ -12,7 +12,7 @@ from django.db.models import Sum
 from loyalty.checkout import Cart, CartLine, checkout_calculate
 from loyalty.management.commands.generate_data import CATEGORIES, external_id_for, price_cart
 from loyalty.models import Account, ApiKey, Entry, Hold, Lot, Order, OrderReturn, Program, Storefront
-from loyalty.services import ledger_jobs
+from loyalty.services import ledger, ledger_jobs
 from loyalty.verification import ledger_mismatches
 from members.models import ConsentRecord, Member
 
@@ -110,6 +110,41 @@ def test_the_key_file_holds_a_working_key_of_the_bench_storefront(generated, tmp
     assert response.status_code == 200
     account = Account.objects.get(member__external_id="m0000001")
     assert response.json()["balances"]["available"] == account.available
+
+
+def test_the_services_take_generated_entries_for_their_own(generated):
+    """A retry of an order's earn with the services' idempotency key replays
+    the generated entry: same key, same fingerprint."""
+    order = Order.objects.filter(status=Order.Status.COMPLETED, points_earned__gt=0).select_related("member").first()
+    earned = Entry.objects.get(order=order, kind=Entry.Kind.EARN)
+    count = Entry.objects.count()
+    replayed = ledger.points_earn(
+        member=order.member,
+        points=order.points_earned,
+        order=order,
+        storefront=order.storefront,
+        now=NOW,
+        idempotency_key=f"order:{order.pk}:earn",
+    )
+    assert replayed == earned
+    assert Entry.objects.count() == count
+
+
+def test_generated_orders_go_on_through_the_api(generated, tmp_path):
+    """Returns and completion of generated orders through the API, as a storefront would."""
+    api = client_for((tmp_path / "key.txt").read_text().strip())
+    completed = Order.objects.filter(status=Order.Status.COMPLETED, points_spent__gt=0, points_earned__gt=0).first()
+    response = api.post(f"/api/v1/orders/{completed.number}/returns", {"number": "R-1", "full": True}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["points_refunded"] == completed.points_spent
+    assert response.json()["points_clawed_back"] + response.json()["points_shortfall"] == completed.points_earned
+    response = api.post(f"/api/v1/orders/{completed.number}/complete")
+    assert response.status_code == 200
+    assert response.json()["status"] == Order.Status.RETURNED  # completing again changes nothing
+    open_order = Order.objects.filter(status=Order.Status.PLACED).first()
+    if open_order is not None:
+        assert api.post(f"/api/v1/orders/{open_order.number}/complete").status_code == 200
+    assert list(ledger_mismatches()) == []
 
 
 def test_a_second_run_refuses_and_adds_nothing(generated, tmp_path):
