@@ -239,9 +239,12 @@ class Order(models.Model):
         PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
         RETURNED = "returned", _("Returned")
 
-    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
+    # Both foreign keys lead an index of Meta (order_number_unique, order_member_idx).
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders", db_index=False)
     number = models.CharField(_("storefront's order id"), max_length=64)
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", db_index=False
+    )
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PLACED)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     subtotal = _money_field(_("subtotal"))
@@ -278,7 +281,8 @@ class OrderLine(models.Model):
     share of the line's earned and applied points that returns move.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # order_line_unique leads with the order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_id = models.CharField(_("line id"), max_length=64)
     sku = models.CharField(_("SKU"), max_length=128)
     category = models.CharField(_("category"), max_length=128, blank=True)
@@ -310,7 +314,8 @@ class OrderLine(models.Model):
 class OrderReturn(models.Model):
     """One return of an order, processed once per storefront return number."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    # order_return_unique leads with the order.
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns", db_index=False)
     number = models.CharField(_("storefront's return id"), max_length=64)
     amount = _money_field(_("returned value"))
     request = models.JSONField(_("request"), default=dict, editable=False)
@@ -371,7 +376,10 @@ class Lot(models.Model):
     """Points produced by one credit, consumed soonest-expiring first."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="lots")
+    # lot_order_idx: a partial index of the lots that have an order.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="lots", db_index=False
+    )
     amount = models.BigIntegerField(_("amount"))
     remaining = models.BigIntegerField(_("remaining"))
     expired = models.BigIntegerField(_("expired"), default=0)
@@ -395,6 +403,7 @@ class Lot(models.Model):
             ),
             models.Index(fields=["available_at"], name="lot_pending_due_idx", condition=Q(is_pending=True)),
             models.Index(fields=["expires_at"], name="lot_expiry_due_idx", condition=Q(remaining__gt=0)),
+            models.Index(fields=["order"], name="lot_order_idx", condition=Q(order__isnull=False)),
         ]
 
     def __str__(self):
@@ -410,7 +419,10 @@ class Hold(models.Model):
         RELEASED = "released", _("Released")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="holds")
+    # hold_order_idx: a partial index of the holds that have an order.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="holds", db_index=False
+    )
     points = models.BigIntegerField(_("points"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -421,7 +433,10 @@ class Hold(models.Model):
         verbose_name = _("hold")
         verbose_name_plural = _("holds")
         constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="hold_points_positive")]
-        indexes = [models.Index(fields=["expires_at"], name="hold_active_due_idx", condition=Q(status="active"))]
+        indexes = [
+            models.Index(fields=["expires_at"], name="hold_active_due_idx", condition=Q(status="active")),
+            models.Index(fields=["order"], name="hold_order_idx", condition=Q(order__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.points} ({self.get_status_display()})"
@@ -463,7 +478,11 @@ class Entry(models.Model):
     EXPIRY_REASON_INACTIVITY = "inactivity"
     RELEASE_REASON_TIMEOUT = "timeout"
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Every insert of an entry updates each of its indexes, so the table has
+    # none it does not use: the account leads entry_history_idx, and the
+    # nullable references, empty on most entries, have partial indexes of
+    # their non-empty rows (an equality lookup can use them).
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     points = models.BigIntegerField(_("points"), help_text=_("How many points moved; the deltas give the direction."))
     available_delta = models.BigIntegerField(default=0)
@@ -472,19 +491,31 @@ class Entry(models.Model):
     shortfall = models.BigIntegerField(
         _("shortfall"), default=0, help_text=_("Points a return should have taken back but the account did not have.")
     )
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_index=False
+    )
+    hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_index=False
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_index=False
+    )
+    storefront = models.ForeignKey(
+        Storefront, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     staff_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # What a higher app (a campaign, a reward, a tier) caused this entry with.
-    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", db_index=False
+    )
     counterpart = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -492,6 +523,7 @@ class Entry(models.Model):
         blank=True,
         related_name="+",
         help_text=_("The other side of a transfer."),
+        db_index=False,
     )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -502,7 +534,11 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [
-            models.UniqueConstraint(fields=["idempotency_key"], name="entry_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="entry_idempotency_key_unique",
+                condition=Q(idempotency_key__isnull=False),
+            ),
             models.CheckConstraint(condition=Q(points__gte=0), name="entry_points_not_negative"),
             models.CheckConstraint(condition=Q(shortfall__gte=0), name="entry_shortfall_not_negative"),
         ]
@@ -511,6 +547,10 @@ class Entry(models.Model):
             models.Index(fields=["order"], name="entry_order_idx", condition=Q(order__isnull=False)),
             models.Index(
                 fields=["source_type", "source_id"], name="entry_source_idx", condition=Q(source_id__isnull=False)
+            ),
+            *(
+                models.Index(fields=[field], name=f"entry_{field}_idx", condition=Q(**{f"{field}__isnull": False}))
+                for field in ("lot", "hold", "storefront", "staff_user", "corrects", "counterpart")
             ),
         ]
 

@@ -31,10 +31,13 @@ def round_points(value, program):
     return int(Decimal(value).to_integral_value(rounding=_ROUNDING_MODES[program.rounding]))
 
 
+def _minor_unit(currency):
+    return Decimal(1).scaleb(-_MINOR_UNIT_EXPONENTS.get(currency, 2))
+
+
 def quantize_money(amount, currency):
     """An amount rounded half-up to the currency's minor unit (kopecks, cents)."""
-    exponent = _MINOR_UNIT_EXPONENTS.get(currency, 2)
-    return Decimal(amount).quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    return Decimal(amount).quantize(_minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 def money_for_points(points, program):
@@ -43,8 +46,13 @@ def money_for_points(points, program):
 
 
 def points_covering(amount, program):
-    """The most points whose value does not exceed ``amount``."""
-    return int((Decimal(amount) / program.point_value).to_integral_value(rounding=ROUND_FLOOR))
+    """The most points whose exact value does not exceed ``amount`` rounded
+    down to the minor unit, so that their value as ``money_for_points``
+    rounds it never exceeds ``amount`` either: a cap of 30% of 382.19 RUB is
+    114.657 RUB, and at 0.3333 RUB a point, 343 points (114.32 RUB) fit under
+    it where 344 would pay 114.66."""
+    whole_minor_units = Decimal(amount).quantize(_minor_unit(program.currency), rounding=ROUND_FLOOR)
+    return int((whole_minor_units / program.point_value).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def base_points_for(amount, program):

@@ -2,19 +2,31 @@
 
 import datetime
 
-from django.db.models import DateTimeField, ExpressionWrapper, F, Sum, Value
+from django.db import connection
+from django.db.models import DateField, DateTimeField, ExpressionWrapper, F, Sum, Value
 from django.db.models.functions import TruncDate
 
 from members.models import Member
 
+from .caching import ProcessCache
 from .models import Account, Entry, Hold, Lot, Program
 from .rules import program_zone
 
 
-def program_get():
-    """The program settings row, created with defaults on first use."""
+def program_for_change():
+    """The program settings row read from the database now, created with
+    defaults on first use: the one to change and save."""
     program, _ = Program.objects.get_or_create(pk=Program.SINGLETON_ID)
     return program
+
+
+_program_cache = ProcessCache(program_for_change, models=[Program])
+
+
+def program_get():
+    """The program settings, created with defaults on first use. Cached in the
+    process for a few seconds (loyalty/caching.py): read-only for callers."""
+    return _program_cache.get()
 
 
 def account_get(member):
@@ -40,40 +52,70 @@ def members_with_account():
     return Member.objects.select_related("points_account")
 
 
-def points_expiring_for(member, program, *, limit):
-    """The next ``limit`` days on which points expire: [{"date", "points"}].
-
-    Open lots are grouped by their last valid day in the program time zone.
+def _expiring_days(member, program):
+    """Open lots grouped by their last valid day in the program time zone.
     ``expires_at`` is the exclusive end of that day, so the day is the local
-    date of the microsecond before it. One query, however many lots.
-    """
+    date of the microsecond before it."""
     last_day = TruncDate(
         ExpressionWrapper(F("expires_at") - Value(datetime.timedelta(microseconds=1)), output_field=DateTimeField()),
         tzinfo=program_zone(program),
     )
-    days = (
+    return (
         Lot.objects.filter(account_id=member.pk, remaining__gt=0, expires_at__isnull=False)
         .annotate(date=last_day)
         .values("date")
         .annotate(points=Sum("remaining"))
         .order_by("date")
     )
-    return list(days[:limit])
 
 
-def points_pending_for(member, program):
-    """The days pending points become available: [{"date", "points"}], in one query.
-
-    There are at most as many as the pending period has days.
-    """
-    days = (
+def _pending_days(member, program):
+    """Pending lots grouped by the local day they become available: at most
+    as many as the pending period has days."""
+    return (
         Lot.objects.filter(account_id=member.pk, remaining__gt=0, is_pending=True)
         .annotate(date=TruncDate("available_at", tzinfo=program_zone(program)))
         .values("date")
         .annotate(points=Sum("remaining"))
         .order_by("date")
     )
-    return list(days)
+
+
+def points_expiring_for(member, program, *, limit):
+    """The next ``limit`` days on which points expire: [{"date", "points"}], in one query."""
+    return list(_expiring_days(member, program)[:limit])
+
+
+def points_pending_for(member, program):
+    """The days pending points become available: [{"date", "points"}], in one query."""
+    return list(_pending_days(member, program))
+
+
+def points_schedule_for(member, program, *, expiring_limit):
+    """Both of the above in one query: {"expiring": the next ``expiring_limit``
+    expiry days, "pending": the days pending points become available}.
+
+    The member read shows both on every call, so they share a round trip:
+    the two grouped selects are compiled by the ORM as above and joined with
+    UNION ALL (each in a subquery, where its LIMIT and ORDER BY are allowed
+    on PostgreSQL and SQLite alike).
+    """
+    parts = {"expiring": _expiring_days(member, program)[:expiring_limit], "pending": _pending_days(member, program)}
+    selects, params = [], []
+    for name, days in parts.items():
+        sql, part_params = days.query.sql_with_params()
+        selects.append(f"SELECT %s, date, points FROM ({sql}) AS {name}")
+        params += [name, *part_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        rows = cursor.fetchall()
+    schedule = {name: [] for name in parts}
+    day = DateField()
+    for name, date, points in rows:
+        schedule[name].append({"date": day.to_python(date), "points": points})
+    for days in schedule.values():
+        days.sort(key=lambda row: row["date"])
+    return schedule
 
 
 def entries_history(member, *, kind=None, occurred_after=None, occurred_before=None):

@@ -153,6 +153,9 @@ REST_FRAMEWORK = {
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/min")
 # How long a storefront's Idempotency-Key is remembered.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+# How long a process keeps the program settings it read (loyalty/caching.py):
+# a change made in the admin reaches every web and worker process within it.
+PROGRAM_SETTINGS_CACHE_SECONDS = env.int("PROGRAM_SETTINGS_CACHE_SECONDS", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loyalty platform storefront API",
     "DESCRIPTION": "Members, checkout, orders and returns for the merchant's storefronts. See docs/api.md.",

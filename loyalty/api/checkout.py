@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from members.models import Member
 
-from ..checkout import SPEND_MAX, EffectKind, SourceType, cart_from_data, checkout_calculate
+from ..checkout import SPEND_MAX, EffectKind, SourceType, cart_from_data, checkout_calculate, checkout_pipeline
 from ..checkout.cart import MAX_QUANTITY, MAX_TEXT_LENGTH
 from ..models import Account
 from ..selectors import members_with_account
@@ -89,10 +89,13 @@ class CartSerializer(serializers.Serializer):
 
 
 def _member_with_account(external_id):
-    """The member with this external id, their account loaded in the same query."""
+    """The member with this external id, their account and whatever the
+    checkout steps read of them (``checkout_pipeline.member_related``) loaded
+    in the same query."""
     if not isinstance(external_id, str):
         raise ValidationError({"member": [_("Give the member's external id, or null for a guest.")]})
-    member = members_with_account().filter(external_id=external_id).first()
+    members = members_with_account().select_related(*checkout_pipeline.member_related)
+    member = members.filter(external_id=external_id).first()
     if member is None:
         raise NotFound(_("No member has this external id."), code="member_not_found")
     return member

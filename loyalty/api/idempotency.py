@@ -1,12 +1,14 @@
 """Idempotent POSTs: a retry with the same Idempotency-Key gets the first answer.
 
-Decorate a view's ``post`` with ``@idempotent``. When the request carries an
-``Idempotency-Key`` header, in one transaction:
+Decorate a view's ``post`` with ``@idempotent``. The view runs as one unit
+of work (loyalty/transactions.py): the services it calls share one
+transaction. When the request carries an ``Idempotency-Key`` header, in one
+transaction:
 
-1. the storefront's record for the key is inserted if it is new
-   (INSERT ... ON CONFLICT DO NOTHING) and then locked (SELECT ... FOR UPDATE).
-   A concurrent request with the same key waits at the insert or the lock
-   until the first one commits or rolls back, so replays serialise there;
+1. the storefront's record for the key is inserted if it is new and locked
+   either way, in one statement (INSERT ... ON CONFLICT DO UPDATE ...
+   RETURNING). A concurrent request with the same key waits there until the
+   first one commits or rolls back, so replays serialise there;
 2. a record with another fingerprint (method, path and body) refuses the
    request with ``idempotency_key_reused``; a record with an answer replays it
    with the header ``Idempotent-Replayed: true`` and changes nothing;
@@ -25,7 +27,8 @@ import hashlib
 import json
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -33,6 +36,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from ..exceptions import DomainError, IdempotencyConflict
 from ..models import IdempotencyRecord
+from ..transactions import unit_of_work
 from .errors import domain_error_response
 
 logger = logging.getLogger(__name__)
@@ -66,11 +70,34 @@ def request_fingerprint(request):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# PostgreSQL and SQLite (the demo) both take this upsert.
+_LOCKED_RECORD_SQL = f"""
+    INSERT INTO {IdempotencyRecord._meta.db_table} (storefront_id, key, fingerprint, response_body, created_at)
+    VALUES (%s, %s, %s, '', %s)
+    ON CONFLICT (storefront_id, key) DO UPDATE SET key = excluded.key
+    RETURNING id, fingerprint, response_status, response_body
+"""
+
+
 def _locked_record(storefront_id, key, fingerprint):
-    IdempotencyRecord.objects.bulk_create(
-        [IdempotencyRecord(storefront_id=storefront_id, key=key, fingerprint=fingerprint)], ignore_conflicts=True
+    """The storefront's record for the key, inserted if new, locked either way.
+
+    One statement where the ORM needs two (an INSERT ... ON CONFLICT DO
+    NOTHING, then a SELECT ... FOR UPDATE): ON CONFLICT DO UPDATE locks the
+    existing row and returns it, waiting for a concurrent first request with
+    the key to commit or roll back.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCKED_RECORD_SQL, [storefront_id, key, fingerprint, timezone.now()])
+        record_id, stored_fingerprint, response_status, response_body = cursor.fetchone()
+    return IdempotencyRecord(
+        id=record_id,
+        storefront_id=storefront_id,
+        key=key,
+        fingerprint=stored_fingerprint,
+        response_status=response_status,
+        response_body=response_body,
     )
-    return IdempotencyRecord.objects.select_for_update().get(storefront_id=storefront_id, key=key)
 
 
 def idempotent(handler):
@@ -80,7 +107,8 @@ def idempotent(handler):
     def wrapper(view, request, *args, **kwargs):
         key = _idempotency_key(request)
         if key is None:
-            return handler(view, request, *args, **kwargs)
+            with unit_of_work():
+                return handler(view, request, *args, **kwargs)
         fingerprint = request_fingerprint(request)
         with transaction.atomic():
             record = _locked_record(request.auth.storefront_id, key, fingerprint)
@@ -91,7 +119,7 @@ def idempotent(handler):
                     json.loads(record.response_body), status=record.response_status, headers={REPLAYED_HEADER: "true"}
                 )
             try:
-                with transaction.atomic():
+                with unit_of_work():
                     response = handler(view, request, *args, **kwargs)
             except DomainError as error:
                 response = domain_error_response(error)

@@ -14,7 +14,7 @@ from members.services import consent_record, member_put
 
 from ..models import Account, Entry
 from ..rules import money_for_points
-from ..selectors import entries_history, members_with_account, points_expiring_for, points_pending_for, program_get
+from ..selectors import entries_history, members_with_account, points_schedule_for, program_get
 from .contributors import member_contributors
 from .idempotency import idempotent
 from .pagination import KeysetPagination
@@ -52,11 +52,13 @@ def _member_or_404(external_id, queryset=None):
 
 
 def _member_data(member):
-    """The member as the API shows it. ``member`` comes from ``_members()``, so
-    this adds the same three queries whatever the member's history."""
+    """The member as the API shows it. ``member`` comes from ``_members()``
+    (with their account and what contributors load), so this adds one query,
+    whatever the member's history."""
     program = program_get()
     account = getattr(member, "points_account", None) or Account(member=member)
     available_value = money_for_points(max(account.available, 0), program)
+    schedule = points_schedule_for(member, program, expiring_limit=EXPIRING_DAYS_SHOWN)
     payload = {
         **{field: getattr(member, field) for field in MemberSerializer.PROFILE_FIELDS},
         "balances": {
@@ -66,8 +68,8 @@ def _member_data(member):
             "available_value": available_value,
             "currency": program.currency,
         },
-        "expiring": points_expiring_for(member, program, limit=EXPIRING_DAYS_SHOWN),
-        "pending_points": points_pending_for(member, program),
+        "expiring": schedule["expiring"],
+        "pending_points": schedule["pending"],
         **member_contributors.represent(member),
     }
     return MemberSerializer(payload).data

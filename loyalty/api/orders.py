@@ -8,7 +8,7 @@ services make a second place, complete, cancel or return of the same thing
 change nothing).
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -202,19 +202,23 @@ class OrderReturnResultSerializer(OrderReturnSerializer):
 # Reads
 
 
+def _order_parts(*, with_returns=True):
+    """Prefetches of what an order's representation shows. ``with_returns``
+    False: the caller knows the order has none, and none() costs no query."""
+    returns = OrderReturn.objects.order_by("created_at", "id") if with_returns else OrderReturn.objects.none()
+    return (
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        Prefetch("returns", queryset=returns),
+        Prefetch("entries", queryset=Entry.objects.order_by("occurred_at", "id")),
+    )
+
+
 def _orders(storefront):
     """The storefront's orders with everything their representation shows:
     four queries for an order (itself with its member and hold, its lines,
     returns and entries), whatever its size and history."""
-    return (
-        Order.objects.filter(storefront=storefront)
-        .select_related("member", "hold")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
-            Prefetch("returns", queryset=OrderReturn.objects.order_by("created_at", "id")),
-            Prefetch("entries", queryset=Entry.objects.order_by("occurred_at", "id")),
-        )
-    )
+    orders = Order.objects.filter(storefront=storefront).select_related("member", "hold")
+    return orders.prefetch_related(*_order_parts())
 
 
 def _order_or_404(storefront, number, queryset=None):
@@ -224,9 +228,16 @@ def _order_or_404(storefront, number, queryset=None):
     return order
 
 
+# Only a return moves an order out of these: in them it has none to read.
+_STATUSES_WITHOUT_RETURNS = (Order.Status.PLACED, Order.Status.COMPLETED, Order.Status.CANCELLED)
+
+
 def _order_data(order):
-    """The order as the API shows it, read again with everything it shows."""
-    return OrderSerializer(_orders(order.storefront_id).get(pk=order.pk)).data
+    """The order a service returned, as the API shows it: the service loaded
+    its member and hold; a query each adds its lines, entries and (after a
+    return) returns."""
+    prefetch_related_objects([order], *_order_parts(with_returns=order.status not in _STATUSES_WITHOUT_RETURNS))
+    return OrderSerializer(order).data
 
 
 # Views

@@ -10,6 +10,15 @@ made on exact balances.
 Functions that a storefront may retry take an ``idempotency_key``: the same
 key with the same arguments returns the first result and changes nothing; the
 same key with other arguments raises ``IdempotencyConflict``.
+
+Each function is a ``unit_of_work`` (loyalty/transactions.py): called by
+another service, it joins that service's transaction without a savepoint, and
+a failure fails the whole operation.
+
+The order lifecycle has functions of its own (``order_points_settle``,
+``order_points_return``): they make several movements of one order under one
+lock and one balance update, where the single movements would lock and
+update once each.
 """
 
 import hashlib
@@ -17,7 +26,7 @@ import json
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +45,7 @@ from ..exceptions import (
 from ..models import Account, Entry, Hold, HoldAllocation, Lot, Program
 from ..rules import available_at_for, expires_at_for, hold_expires_at
 from ..selectors import program_get
+from ..transactions import unit_of_work
 from .ledger_jobs import apply_due_for, has_due_rows
 from .lots import settle_debt, take_from_lots
 
@@ -53,6 +63,17 @@ def _check_points(points):
 def _fingerprint(**arguments):
     canonical = json.dumps(arguments, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _earn_fingerprint(member_id, points, order_id, pending, source):
+    return _fingerprint(
+        op="earn",
+        member=member_id,
+        points=points,
+        order=order_id,
+        pending=pending,
+        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
+    )
 
 
 def _replay(idempotency_key, fingerprint):
@@ -126,9 +147,9 @@ def _record(account, kind, points, *, now, available=0, pending=0, held=0, **fie
         **fields,
     )
     try:
-        with transaction.atomic():
-            entry.save()
+        entry.save(force_insert=True)
     except IntegrityError as error:
+        # No savepoint to recover to: the unit of work fails as a whole.
         if _IDEMPOTENCY_CONSTRAINT in str(error):
             raise IdempotencyConflict(idempotency_key=fields.get("idempotency_key")) from error
         raise
@@ -149,44 +170,21 @@ def _new_lot(account, points, *, now, program, order=None, pending=False, expire
     )
 
 
-def _save_balances(account, *fields):
-    account.save(update_fields=list(fields))
-    if account.debt and "available" in fields:
+_BALANCES = ["available", "pending", "held", "debt", "lifetime_earned", "lifetime_spent", "last_purchase_at"]
+
+
+def _save_balances(account):
+    """Write the balances a function changed in memory: one UPDATE, however
+    many movements it made."""
+    account.save(update_fields=_BALANCES)
+    if account.debt:
         settle_debt(account)
 
 
 # Credits
 
 
-@transaction.atomic
-def points_earn(
-    *,
-    member,
-    points,
-    order=None,
-    storefront=None,
-    source=None,
-    reason="",
-    pending=True,
-    now=None,
-    idempotency_key=None,
-):
-    """Credit earned points as a new lot, pending until the return window
-    closes (unless ``pending`` is False, for bonuses that need no window)."""
-    _check_points(points)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(
-        op="earn",
-        member=member.pk,
-        points=points,
-        order=getattr(order, "pk", None),
-        pending=pending,
-        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
-    )
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed
+def _earn(account, program, points, *, now, order, storefront, source, reason, pending, idempotency_key, fingerprint):
     lot = _new_lot(account, points, now=now, program=program, order=order, pending=pending)
     entry = _record(
         account,
@@ -210,11 +208,49 @@ def points_earn(
     account.lifetime_earned += points
     if order is not None:
         account.last_purchase_at = now
-    _save_balances(account, "available", "pending", "lifetime_earned", "last_purchase_at")
     return entry
 
 
-@transaction.atomic
+@unit_of_work()
+def points_earn(
+    *,
+    member,
+    points,
+    order=None,
+    storefront=None,
+    source=None,
+    reason="",
+    pending=True,
+    now=None,
+    idempotency_key=None,
+):
+    """Credit earned points as a new lot, pending until the return window
+    closes (unless ``pending`` is False, for bonuses that need no window)."""
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _earn_fingerprint(member.pk, points, getattr(order, "pk", None), pending, source)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    entry = _earn(
+        account,
+        program,
+        points,
+        now=now,
+        order=order,
+        storefront=storefront,
+        source=source,
+        reason=reason,
+        pending=pending,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    _save_balances(account)
+    return entry
+
+
+@unit_of_work()
 def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None, idempotency_key=None):
     """A manual correction by staff: a credit (points > 0) as a new available
     lot, or a debit (points < 0) from the available lots. A reason is required
@@ -256,14 +292,14 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
         request_fingerprint=fingerprint,
     )
     account.available += points
-    _save_balances(account, "available")
+    _save_balances(account)
     return entry
 
 
 # Spending
 
 
-@transaction.atomic
+@unit_of_work()
 def points_spend(
     *, member, points, order=None, storefront=None, source=None, reason="", now=None, idempotency_key=None
 ):
@@ -299,22 +335,11 @@ def points_spend(
     )
     account.available -= points
     account.lifetime_spent += points
-    _save_balances(account, "available", "lifetime_spent")
+    _save_balances(account)
     return entry
 
 
-@transaction.atomic
-def hold_reserve(*, member, points, order=None, storefront=None, now=None, idempotency_key=None):
-    """Reserve points for an order in progress. The points leave their lots
-    now, so nothing else can spend them; capture or release settles them."""
-    _check_points(points)
-    _require_active(member)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(op="hold", member=member.pk, points=points, order=getattr(order, "pk", None))
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed.hold
+def _reserve(account, program, points, *, now, order, storefront, idempotency_key, fingerprint):
     _require_available(account, points)
     hold = Hold.objects.create(
         account=account,
@@ -341,7 +366,36 @@ def hold_reserve(*, member, points, order=None, storefront=None, now=None, idemp
     )
     account.available -= points
     account.held += points
-    _save_balances(account, "available", "held")
+    return hold
+
+
+def _hold_fingerprint(member_id, points, order_id):
+    return _fingerprint(op="hold", member=member_id, points=points, order=order_id)
+
+
+@unit_of_work()
+def hold_reserve(*, member, points, order=None, storefront=None, now=None, idempotency_key=None):
+    """Reserve points for an order in progress. The points leave their lots
+    now, so nothing else can spend them; capture or release settles them."""
+    _check_points(points)
+    _require_active(member)
+    now = now or timezone.now()
+    fingerprint = _hold_fingerprint(member.pk, points, getattr(order, "pk", None))
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed.hold
+    hold = _reserve(
+        account,
+        program,
+        points,
+        now=now,
+        order=order,
+        storefront=storefront,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    _save_balances(account)
     return hold
 
 
@@ -350,7 +404,33 @@ def _locked_hold(hold, now, program):
     return account, Hold.objects.select_related("order").get(pk=hold.pk)
 
 
-@transaction.atomic
+def _capture(account, hold, *, now, storefront):
+    """Capture an active hold. The status is checked by the UPDATE itself,
+    under the account lock, so a hold the stale-holds job released after the
+    caller read it is refused, not captured."""
+    if not Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(
+        status=Hold.Status.CAPTURED, resolved_at=now
+    ):
+        raise HoldNotActive(hold=hold.pk, status=Hold.objects.values_list("status", flat=True).get(pk=hold.pk))
+    entry = _record(
+        account,
+        Entry.Kind.CAPTURE,
+        hold.points,
+        now=now,
+        held=-hold.points,
+        hold=hold,
+        order_id=hold.order_id,
+        storefront=storefront,
+    )
+    hold.status, hold.resolved_at = Hold.Status.CAPTURED, now
+    account.held -= hold.points
+    account.lifetime_spent += hold.points
+    if hold.order_id is not None:
+        account.last_purchase_at = now
+    return entry
+
+
+@unit_of_work()
 def hold_capture(*, hold, storefront=None, now=None):
     """Make a reserved spend final. Capturing a captured hold returns the
     first capture; capturing a released one raises HoldNotActive."""
@@ -361,26 +441,12 @@ def hold_capture(*, hold, storefront=None, now=None):
         return hold.entries.get(kind=Entry.Kind.CAPTURE)
     if hold.status != Hold.Status.ACTIVE:
         raise HoldNotActive(hold=hold.pk, status=hold.status)
-    entry = _record(
-        account,
-        Entry.Kind.CAPTURE,
-        hold.points,
-        now=now,
-        held=-hold.points,
-        hold=hold,
-        order=hold.order,
-        storefront=storefront,
-    )
-    Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.CAPTURED, resolved_at=now)
-    account.held -= hold.points
-    account.lifetime_spent += hold.points
-    if hold.order_id is not None:
-        account.last_purchase_at = now
-    _save_balances(account, "held", "lifetime_spent", "last_purchase_at")
+    entry = _capture(account, hold, now=now, storefront=storefront)
+    _save_balances(account)
     return entry
 
 
-@transaction.atomic
+@unit_of_work()
 def hold_release(*, hold, storefront=None, reason="", now=None):
     """Give reserved points back to the lots they came from. Releasing a
     released hold returns the first release; a captured one raises HoldNotActive."""
@@ -408,9 +474,10 @@ def hold_release(*, hold, storefront=None, reason="", now=None):
         reason=reason,
     )
     Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.RELEASED, resolved_at=now)
+    hold.status, hold.resolved_at = Hold.Status.RELEASED, now
     account.available += hold.points
     account.held -= hold.points
-    _save_balances(account, "available", "held")
+    _save_balances(account)
     if any(a.lot.expires_at is not None and a.lot.expires_at <= now for a in allocations):
         # The reservation outlived the points' expiry: they burn now, as they would have.
         apply_due_for([account.pk], now, program)
@@ -421,6 +488,7 @@ def hold_release(*, hold, storefront=None, reason="", now=None):
 
 
 def _order_totals(account, order):
+    """What the order moved so far: earned, taken back (and short), spent, given back."""
     return Entry.objects.filter(account=account, order=order).aggregate(
         earned=Sum("points", filter=Q(kind=Entry.Kind.EARN), default=0),
         clawed=Sum("points", filter=Q(kind=Entry.Kind.CLAWBACK), default=0),
@@ -430,29 +498,10 @@ def _order_totals(account, order):
     )
 
 
-@transaction.atomic
-def points_clawback(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
-    """Take back points an order earned, for a return.
-
-    The points come first from the order's own lots, wherever they still are
-    (pending or available). What the member already spent is taken from the
-    other available lots, soonest-expiring first. What the account does not
-    have is decided by the program's negative-balance policy: it becomes a
-    debt (a negative available balance), or it is recorded as the entry's
-    shortfall and not taken.
-    """
-    _check_points(points)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(op="clawback", member=member.pk, points=points, order=order.pk)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed
-    totals = _order_totals(account, order)
-    if points > totals["earned"] - totals["clawed"] - totals["short"]:
-        raise ClawbackTooLarge(
-            order=order.pk, requested=points, left=totals["earned"] - totals["clawed"] - totals["short"]
-        )
+def _clawback(account, program, order, points, totals, *, now, storefront, reason, idempotency_key, fingerprint):
+    left = totals["earned"] - totals["clawed"] - totals["short"]
+    if points > left:
+        raise ClawbackTooLarge(order=order.pk, requested=points, left=left)
     from_pending = from_available = 0
     still_owed = points
     order_lots = list(Lot.objects.filter(account=account, order=order, remaining__gt=0).order_by("id"))
@@ -494,24 +543,13 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
     account.available -= from_available
     account.pending -= from_pending
     account.lifetime_earned -= from_pending + from_available
-    _save_balances(account, "available", "pending", "debt", "lifetime_earned")
     return entry
 
 
-@transaction.atomic
-def points_refund(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
-    """Give back points spent on an order, for a return: a new available lot
-    that expires under the program's policy counted from now."""
-    _check_points(points)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(op="refund", member=member.pk, points=points, order=order.pk)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed
-    totals = _order_totals(account, order)
-    if points > totals["spent"] - totals["refunded"]:
-        raise RefundTooLarge(order=order.pk, requested=points, left=totals["spent"] - totals["refunded"])
+def _refund(account, program, order, points, totals, *, now, storefront, reason, idempotency_key, fingerprint):
+    left = totals["spent"] - totals["refunded"]
+    if points > left:
+        raise RefundTooLarge(order=order.pk, requested=points, left=left)
     lot = _new_lot(account, points, now=now, program=program)
     entry = _record(
         account,
@@ -528,14 +566,186 @@ def points_refund(*, member, order, points, storefront=None, reason="", now=None
     )
     account.available += points
     account.lifetime_spent -= points
-    _save_balances(account, "available", "lifetime_spent")
     return entry
+
+
+@unit_of_work()
+def points_clawback(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
+    """Take back points an order earned, for a return.
+
+    The points come first from the order's own lots, wherever they still are
+    (pending or available). What the member already spent is taken from the
+    other available lots, soonest-expiring first. What the account does not
+    have is decided by the program's negative-balance policy: it becomes a
+    debt (a negative available balance), or it is recorded as the entry's
+    shortfall and not taken.
+    """
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="clawback", member=member.pk, points=points, order=order.pk)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    entry = _clawback(
+        account,
+        program,
+        order,
+        points,
+        _order_totals(account, order),
+        now=now,
+        storefront=storefront,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    _save_balances(account)
+    return entry
+
+
+@unit_of_work()
+def points_refund(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
+    """Give back points spent on an order, for a return: a new available lot
+    that expires under the program's policy counted from now."""
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _fingerprint(op="refund", member=member.pk, points=points, order=order.pk)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    entry = _refund(
+        account,
+        program,
+        order,
+        points,
+        _order_totals(account, order),
+        now=now,
+        storefront=storefront,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    _save_balances(account)
+    return entry
+
+
+# The order lifecycle: several movements of one order under one lock
+
+
+@unit_of_work()
+def order_points_reserve(*, order, account, now=None):
+    """Reserve the points a new order spends: its hold. ``account`` is the
+    member's account as ``account_lock`` returned it earlier in this
+    transaction: the order was priced on it, and it is not locked again.
+
+    The order is new in the caller's transaction, so the key derived from it
+    has never been used: nothing to replay.
+    """
+    if account.pk != order.member_id:
+        raise ValueError(f"account {account.pk} is not the account of order {order.pk}")
+    _check_points(order.points_spent)
+    _require_active(order.member)
+    hold = _reserve(
+        account,
+        program_get(),
+        order.points_spent,
+        now=now or timezone.now(),
+        order=order,
+        storefront=order.storefront,
+        idempotency_key=f"order:{order.pk}:hold",
+        fingerprint=_hold_fingerprint(order.member_id, order.points_spent, order.pk),
+    )
+    _save_balances(account)
+    return hold
+
+
+@unit_of_work()
+def order_points_settle(*, order, points_earned, now=None):
+    """Settle a completed order: capture its hold (if it spent points) and
+    credit what it earned (if anything), pending until the return window
+    closes. Returns (capture entry or None, earn entry or None).
+
+    The caller holds the order's row lock and has checked that the order was
+    not completed before, so nothing here can run twice for one order; the
+    entries still carry keys derived from the order, and the unique key would
+    refuse a second earn.
+    """
+    now = now or timezone.now()
+    program = program_get()
+    account = _lock(order.member_id, now, program)
+    captured = earned = None
+    if order.hold is not None:
+        captured = _capture(account, order.hold, now=now, storefront=order.storefront)
+    if points_earned:
+        _check_points(points_earned)
+        earned = _earn(
+            account,
+            program,
+            points_earned,
+            now=now,
+            order=order,
+            storefront=order.storefront,
+            source=None,
+            reason="",
+            pending=True,
+            idempotency_key=f"order:{order.pk}:earn",
+            fingerprint=_earn_fingerprint(order.member_id, points_earned, order.pk, True, None),
+        )
+    _save_balances(account)
+    return captured, earned
+
+
+@unit_of_work()
+def order_points_return(*, order, return_number, clawback, refund, now=None):
+    """Move the points of return ``return_number`` of ``order``: take back
+    ``clawback`` earned points and give back ``refund`` spent ones (either
+    may be 0), under one lock. Returns (clawback entry or None, refund entry
+    or None).
+
+    The caller holds the order's row lock and has checked that the return is
+    new, so nothing here can run twice for one return; the entries still
+    carry keys derived from it, and the unique key would refuse a second one.
+    """
+    now = now or timezone.now()
+    program = program_get()
+    account = _lock(order.member_id, now, program)
+    totals = _order_totals(account, order)
+    key = f"order:{order.pk}:return:{return_number}"
+    movement = {"now": now, "storefront": order.storefront, "reason": return_number}
+    clawed = refunded = None
+    if clawback:
+        _check_points(clawback)
+        clawed = _clawback(
+            account,
+            program,
+            order,
+            clawback,
+            totals,
+            idempotency_key=f"{key}:clawback",
+            fingerprint=_fingerprint(op="clawback", member=order.member_id, points=clawback, order=order.pk),
+            **movement,
+        )
+    if refund:
+        _check_points(refund)
+        refunded = _refund(
+            account,
+            program,
+            order,
+            refund,
+            totals,
+            idempotency_key=f"{key}:refund",
+            fingerprint=_fingerprint(op="refund", member=order.member_id, points=refund, order=order.pk),
+            **movement,
+        )
+    _save_balances(account)
+    return clawed, refunded
 
 
 # Transfers
 
 
-@transaction.atomic
+@unit_of_work()
 def points_transfer(*, sender, recipient, points, reason="", now=None, idempotency_key=None):
     """Move available points from one member to another. The recipient's lots
     keep the expiry dates of the points sent, so gifting never extends them.
@@ -588,6 +798,6 @@ def points_transfer(*, sender, recipient, points, reason="", now=None, idempoten
     )
     sender_account.available -= points
     recipient_account.available += points
-    _save_balances(sender_account, "available")
-    _save_balances(recipient_account, "available")
+    _save_balances(sender_account)
+    _save_balances(recipient_account)
     return outgoing, incoming

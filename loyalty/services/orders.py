@@ -35,6 +35,7 @@ from ..models import Order, OrderLine, OrderReturn
 from ..rules import allocate_money, cumulative_share, quantize_money
 from ..selectors import program_get
 from ..signals import order_cancelled, order_completed, order_placed, order_returned
+from ..transactions import unit_of_work
 from . import ledger
 
 
@@ -69,26 +70,30 @@ def order_place(*, storefront, number, cart, expected_payable_total=None, now=No
     """
     now = now or timezone.now()
     fingerprint = _cart_fingerprint(cart)
-    existing = Order.objects.filter(storefront=storefront, number=number).first()
-    if existing is not None:
-        return _same_order(existing, fingerprint), False
-    try:
-        with transaction.atomic():
-            account = ledger.account_lock(member=cart.member, now=now) if cart.member is not None else None
-            # A concurrent retry of this order may have placed it while we waited for the lock.
-            existing = Order.objects.filter(storefront=storefront, number=number).first()
-            if existing is not None:
-                return _same_order(existing, fingerprint), False
-            calculation = checkout_calculate(cart=cart, program=program_get(), account=account)
-            _check_expected_total(calculation, expected_payable_total)
-            order = _create_order(storefront, number, cart, calculation, fingerprint, now)
-            order_placed.send(sender=Order, order=order, calculation=calculation, now=now)
-    except IntegrityError:
-        # Placed concurrently by a retry of the same request: answer like a replay.
+    with unit_of_work():
+        # A member's order is placed under their account lock, so a
+        # concurrent retry of it waits there and then finds it placed.
+        account = ledger.account_lock(member=cart.member, now=now) if cart.member is not None else None
         existing = Order.objects.filter(storefront=storefront, number=number).first()
-        if existing is None:
-            raise
-        return _same_order(existing, fingerprint), False
+        if existing is not None:
+            return _same_order(existing, fingerprint), False
+        calculation = checkout_calculate(cart=cart, program=program_get(), account=account)
+        _check_expected_total(calculation, expected_payable_total)
+        if account is not None:
+            order = _create_order(storefront, number, cart, calculation, fingerprint, now, account)
+        else:
+            # A guest's order has no lock to wait at: the unique number refuses
+            # a concurrent retry's insert, in a savepoint, so that the retry can
+            # answer with the order placed meanwhile, like a replay.
+            try:
+                with transaction.atomic():
+                    order = _create_order(storefront, number, cart, calculation, fingerprint, now, None)
+            except IntegrityError:
+                existing = Order.objects.filter(storefront=storefront, number=number).first()
+                if existing is None:
+                    raise
+                return _same_order(existing, fingerprint), False
+        order_placed.send(sender=Order, order=order, calculation=calculation, now=now)
     return order, True
 
 
@@ -110,18 +115,24 @@ def _same_order(order, fingerprint):
     return order
 
 
-def _create_order(storefront, number, cart, calculation, fingerprint, now):
+def _as_stored(field, amount):
+    """``amount`` as the order's column gives it back (its decimal places), so
+    the answer built from the new order is the answer a later read gives."""
+    return amount.quantize(Decimal(1).scaleb(-Order._meta.get_field(field).decimal_places))
+
+
+def _create_order(storefront, number, cart, calculation, fingerprint, now, account):
     order = Order.objects.create(
         storefront=storefront,
         number=number,
         member=cart.member,
         currency=cart.currency,
-        subtotal=calculation.subtotal,
-        discount_total=calculation.discount_total,
-        shipping=calculation.shipping_payable,
+        subtotal=_as_stored("subtotal", calculation.subtotal),
+        discount_total=_as_stored("discount_total", calculation.discount_total),
+        shipping=_as_stored("shipping", calculation.shipping_payable),
         points_spent=calculation.points_to_spend,
-        points_value=calculation.points_value,
-        payable_total=calculation.payable_total,
+        points_value=_as_stored("points_value", calculation.points_value),
+        payable_total=_as_stored("payable_total", calculation.payable_total),
         points_earned=calculation.points_earned,
         calculation=calculation.as_dict(),
         cart_fingerprint=fingerprint,
@@ -142,15 +153,7 @@ def _create_order(storefront, number, cart, calculation, fingerprint, now):
         for line in calculation.lines
     )
     if calculation.points_to_spend:
-        hold = ledger.hold_reserve(
-            member=cart.member,
-            points=calculation.points_to_spend,
-            order=order,
-            storefront=storefront,
-            now=now,
-            idempotency_key=f"order:{order.pk}:hold",
-        )
-        order.hold = hold
+        order.hold = ledger.order_points_reserve(order=order, account=account, now=now)
         order.save(update_fields=["hold"])
     return order
 
@@ -162,7 +165,7 @@ def _locked(order):
 # Complete and cancel
 
 
-@transaction.atomic
+@unit_of_work()
 def order_complete(*, order, now=None):
     """Capture the order's hold and earn its points, pending until the return
     window closes. Completing a completed order changes nothing."""
@@ -172,17 +175,8 @@ def order_complete(*, order, now=None):
         if order.status == Order.Status.CANCELLED:
             raise OrderStateConflict(_("The order was cancelled."), order=order.number, status=order.status)
         return order
-    if order.hold is not None:
-        ledger.hold_capture(hold=order.hold, storefront=order.storefront, now=now)
-    if order.member is not None and order.points_earned:
-        ledger.points_earn(
-            member=order.member,
-            points=order.points_earned,
-            order=order,
-            storefront=order.storefront,
-            now=now,
-            idempotency_key=f"order:{order.pk}:earn",
-        )
+    if order.member_id is not None:
+        ledger.order_points_settle(order=order, points_earned=order.points_earned, now=now)
     order.status = Order.Status.COMPLETED
     order.completed_at = now
     order.save(update_fields=["status", "completed_at"])
@@ -190,7 +184,7 @@ def order_complete(*, order, now=None):
     return order
 
 
-@transaction.atomic
+@unit_of_work()
 def order_cancel(*, order, now=None):
     """Release the order's hold. Cancelling a cancelled order changes nothing;
     a completed order is returned, not cancelled."""
@@ -203,7 +197,8 @@ def order_cancel(*, order, now=None):
             _("The order is already completed: register a return instead."), order=order.number, status=order.status
         )
     if order.hold is not None:
-        ledger.hold_release(hold=order.hold, storefront=order.storefront, reason="order cancelled", now=now)
+        release = ledger.hold_release(hold=order.hold, storefront=order.storefront, reason="order cancelled", now=now)
+        order.hold = release.hold
     order.status = Order.Status.CANCELLED
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at"])
@@ -280,7 +275,7 @@ def order_return(*, order, number, full=False, line_quantities=None, amount=None
         amount = _return_amount(amount, order.currency)
     request = {"full": full, "lines": line_quantities, "amount": None if amount is None else str(amount)}
     fingerprint = _fingerprint(request)
-    with transaction.atomic():
+    with unit_of_work():
         order = _locked(order)
         existing = OrderReturn.objects.filter(order=order, number=number).first()
         if existing is not None:
@@ -317,8 +312,8 @@ def order_return(*, order, number, full=False, line_quantities=None, amount=None
             request=request,
             request_fingerprint=fingerprint,
             created_at=now,
+            **_move_return_points(order, number, clawback, refund, now),
         )
-        _move_return_points(order, order_return_row, clawback, refund, now)
         # Counted in units, not value: a free line (a gift) has all of its
         # value back before it is returned by lines, and it may still be.
         fully_returned = all(line.returned_quantity == line.quantity for line in lines)
@@ -328,35 +323,17 @@ def order_return(*, order, number, full=False, line_quantities=None, amount=None
     return order_return_row, True
 
 
-def _move_return_points(order, order_return, clawback, refund, now):
-    if order.member is None:
-        return
-    fields = []
-    key = f"order:{order.pk}:return:{order_return.pk}"
-    if clawback:
-        entry = ledger.points_clawback(
-            member=order.member,
-            order=order,
-            points=clawback,
-            storefront=order.storefront,
-            now=now,
-            reason=order_return.number,
-            idempotency_key=f"{key}:clawback",
-        )
-        order_return.points_clawed_back = entry.points
-        order_return.points_shortfall = entry.shortfall
-        fields += ["points_clawed_back", "points_shortfall"]
-    if refund:
-        ledger.points_refund(
-            member=order.member,
-            order=order,
-            points=refund,
-            storefront=order.storefront,
-            now=now,
-            reason=order_return.number,
-            idempotency_key=f"{key}:refund",
-        )
-        order_return.points_refunded = refund
-        fields.append("points_refunded")
-    if fields:
-        order_return.save(update_fields=fields)
+def _move_return_points(order, number, clawback, refund, now):
+    """Take back and give back the points of return ``number``: the return's
+    point fields."""
+    if order.member_id is None or not (clawback or refund):
+        return {}
+    clawed, refunded = ledger.order_points_return(
+        order=order, return_number=number, clawback=clawback, refund=refund, now=now
+    )
+    fields = {}
+    if clawed is not None:
+        fields.update(points_clawed_back=clawed.points, points_shortfall=clawed.shortfall)
+    if refunded is not None:
+        fields.update(points_refunded=refunded.points)
+    return fields

@@ -222,10 +222,10 @@ class TestRead:
 
 class TestQueryCount:
     """Reading a member costs the same queries however long their history is:
-    the API key, the member with their account, the program, expiring days,
+    the API key, the member with their account and tier, the expiring and
     pending days."""
 
-    QUERIES = 5
+    QUERIES = 3
 
     def read(self, api, member, django_assert_num_queries):
         assert api.get(url(member.external_id)).status_code == 200  # records the key's use

@@ -464,9 +464,9 @@ class TestQueryCount:
     """Place and complete cost the same queries whatever the cart's size and
     the member's history."""
 
-    PLACE = 30
-    COMPLETE = 39
-    MEMBER_READ = 5
+    PLACE = 18
+    COMPLETE = 22
+    MEMBER_READ = 3
 
     @pytest.fixture(params=[0, 100], ids=["new-member", "long-history"])
     def member(self, request, api, program):

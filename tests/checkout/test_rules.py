@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.rules import allocate_money, allocate_proportionally
+from loyalty.models import Program
+from loyalty.rules import allocate_money, allocate_proportionally, money_for_points, points_covering
 
 weights_strategy = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40)
 
@@ -74,3 +75,21 @@ def test_money_parts_add_up_to_the_minor_unit(cents, weights, currency):
 
     assert sum(parts) == amount
     assert all(part.as_tuple().exponent >= amount.as_tuple().exponent for part in parts)
+
+
+@pytest.mark.parametrize(
+    ("amount", "point_value", "currency", "points"),
+    [
+        # 30% of 382.19 RUB: 344 points of 0.3333 would be worth 114.6552, paid as 114.66 > 114.657.
+        (Decimal("114.657"), Decimal("0.3333"), "RUB", 343),
+        (Decimal("1000.00"), Decimal("1"), "RUB", 1000),
+        (Decimal("999.999"), Decimal("1"), "RUB", 999),
+        (Decimal("150.7"), Decimal("0.5"), "JPY", 300),
+    ],
+)
+def test_points_covering_an_amount_never_pay_more_than_it(amount, point_value, currency, points):
+    program = Program(point_value=point_value, currency=currency)
+
+    assert points_covering(amount, program) == points
+    assert money_for_points(points, program) <= amount
+    assert money_for_points(points + 1, program) > amount  # and one more would pay too much

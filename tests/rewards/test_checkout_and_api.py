@@ -122,7 +122,7 @@ def test_the_member_read_shows_the_tier_in_the_same_queries(api, bronze_member, 
     url = f"/api/v1/members/{bronze_member.external_id}"
     api.get(url)  # records the key's use
 
-    with django_assert_num_queries(5):  # as without tiers: tests/api/test_members.py
+    with django_assert_num_queries(3):  # as without tiers: tests/api/test_members.py
         body = api.get(url).json()
 
     assert body["tier"]["code"] == "bronze"

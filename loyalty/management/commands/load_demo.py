@@ -35,7 +35,7 @@ from django.utils import timezone
 from loyalty.exceptions import InsufficientPoints
 from loyalty.models import Account, Entry, Order, OrderLine, OrderReturn, Program, Storefront
 from loyalty.rules import allocate_proportionally, base_points_for, money_for_points, points_covering, program_zone
-from loyalty.selectors import program_get
+from loyalty.selectors import program_for_change
 from loyalty.services import ledger, ledger_jobs
 from loyalty.services.storefronts import api_key_create, storefront_create
 from members.models import Channel, ConsentPurpose, Member
@@ -336,7 +336,7 @@ class DemoBuilder:
     # Setup
 
     def _program(self):
-        program = program_get()
+        program = program_for_change()
         program.name = DEMO_PROGRAM_NAME
         program.currency = "RUB"
         program.points_name = "points"
