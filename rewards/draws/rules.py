@@ -18,10 +18,12 @@ import secrets
 ALGORITHM = "tickets-in-entry-order/randbelow/remove-winner-v1"
 
 
-def draw_winners(entries, winners_count, randbelow=secrets.randbelow):
+def draw_winners(entries, winners_count, randbelow=None):
     """Draw up to ``winners_count`` different members from ``entries``, a list
-    of (entry id, member id, tickets) in the order of their ids. Returns the
-    log: {"algorithm", "entries", "draws", "winners"}."""
+    of (entry id, member id, tickets) in the order of their ids, with
+    ``randbelow`` (``secrets.randbelow`` unless a replay gives the numbers).
+    Returns the log: {"algorithm", "entries", "draws", "winners"}."""
+    randbelow = randbelow or secrets.randbelow
     row = [member_id for _, member_id, tickets in entries for _ in range(tickets)]
     draws, winners = [], []
     while row and len(winners) < winners_count:
