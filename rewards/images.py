@@ -53,7 +53,8 @@ def validate_reward_image(file):
     finally:
         file.seek(position)
     if image_format not in FORMATS:
-        raise ValidationError(_("Upload a JPEG, PNG or WebP image."), code="invalid_image")
+        # Not "invalid_image": a model form would show its own message for that code.
+        raise ValidationError(_("Upload a JPEG, PNG or WebP image."), code="image_format")
     if max(width, height) > MAX_SIDE:
         raise ValidationError(
             _("The image is %(width)d × %(height)d pixels; at most %(limit)d on each side."),
