@@ -279,6 +279,19 @@ class TestApi:
 
         assert (response.status_code, error_of(response)["code"]) == (status, code)
 
+    def test_errors_speak_the_shoppers_language(self, api, member, draw):
+        give_points(member, 1000)
+
+        response = api.post(
+            f"/api/v1/members/{member.external_id}/draws/{draw.pk}/tickets", {"tickets": 1}, HTTP_ACCEPT_LANGUAGE="ru"
+        )
+
+        assert error_of(response) == {
+            "code": "draw_not_open",
+            "message": "В этом розыгрыше сейчас нельзя получить билеты.",
+            "details": {"draw": draw.pk},
+        }
+
     def test_the_results(self, api, draw):
         members = with_tickets(draw, 1, 1, 1)
         draws_run(now=DRAWS)

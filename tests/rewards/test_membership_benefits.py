@@ -229,3 +229,13 @@ class TestSavings:
         order_complete(order=self.place(member, storefront))
 
         assert not MembershipSaving.objects.exists()
+
+
+def test_the_breakdown_names_the_plan_in_the_shoppers_language(api, member, subscribe):
+    subscribe(name_en="Club", name_ru="Клуб", discount_percent=15, free_shipping=MembershipPlan.FreeShipping.NEVER)
+
+    response = api.post("/api/v1/checkout/calculate", {**CART, "member": member.external_id}, HTTP_ACCEPT_LANGUAGE="ru")
+
+    discount = response.json()["effects"][0]
+    assert discount["source"]["type"] == "membership"
+    assert (discount["source"]["name"], discount["description"]) == ("Клуб", "Клуб: скидка 15%")
