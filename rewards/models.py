@@ -653,10 +653,6 @@ class MembershipSaving(models.Model):
     def __str__(self):
         return str(self.order_id)
 
-    @property
-    def total_kept(self):
-        return self.discount_kept + self.shipping_kept + self.points_value_kept
-
 
 # Prize draws: tickets bought with points or granted by staff, drawn at a set
 # time. docs/rewards.md describes the rules.
