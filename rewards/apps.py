@@ -7,8 +7,9 @@ class RewardsConfig(AppConfig):
     verbose_name = _("Rewards")
 
     def ready(self):
-        """Plug tiers into loyalty's extension points: loyalty never imports
-        rewards (DESIGN.md), so rewards registers itself here."""
+        """Plug tiers, memberships and the catalog into loyalty's extension
+        points: loyalty never imports rewards (DESIGN.md), so rewards registers
+        itself here."""
         from loyalty.api.contributors import member_contributors
         from loyalty.api.errors import DOMAIN_ERROR_STATUS
         from loyalty.checkout import Stage, checkout_pipeline
@@ -18,20 +19,24 @@ class RewardsConfig(AppConfig):
         from .api.contributors import TierContributor
         from .catalog import checkout as coupon_checkout
         from .catalog import receivers as coupon_receivers
+        from .memberships import receivers as membership_receivers
 
+        # The benefits of the tier and the paid membership (the best of each
+        # kind wins) come first in their stages, before coupons and campaigns.
         checkout_pipeline.register(
-            checkout.tier_discount, name="rewards.tier_discount", stage=Stage.DISCOUNTS, order=10
+            checkout.benefit_discount, name="rewards.benefit_discount", stage=Stage.DISCOUNTS, order=10
         )
         checkout_pipeline.register(
-            checkout.tier_free_shipping, name="rewards.tier_free_shipping", stage=Stage.SHIPPING, order=10
+            checkout.benefit_free_shipping, name="rewards.benefit_free_shipping", stage=Stage.SHIPPING, order=10
         )
-        # Tier benefits come first in their stages, before coupons and campaigns.
         # Before loyalty.redemption (REDEMPTION, 100), which reads the cap.
         checkout_pipeline.register(
-            checkout.tier_redemption_cap, name="rewards.tier_redemption_cap", stage=Stage.REDEMPTION, order=10
+            checkout.benefit_redemption_cap, name="rewards.benefit_redemption_cap", stage=Stage.REDEMPTION, order=10
         )
         # After loyalty.base_earning (EARNING, 100), whose points it multiplies.
-        checkout_pipeline.register(checkout.tier_earning, name="rewards.tier_earning", stage=Stage.EARNING, order=110)
+        checkout_pipeline.register(
+            checkout.benefit_earning, name="rewards.benefit_earning", stage=Stage.EARNING, order=110
+        )
         order_completed.connect(receivers.evaluate_on_order_completed, dispatch_uid="rewards.tiers.order_completed")
         order_returned.connect(receivers.evaluate_on_order_returned, dispatch_uid="rewards.tiers.order_returned")
         member_contributors.register("tier", TierContributor())
@@ -51,8 +56,24 @@ class RewardsConfig(AppConfig):
         order_returned.connect(
             coupon_receivers.give_back_on_order_returned, dispatch_uid="rewards.coupons.order_returned"
         )
-        # The API's statuses of the catalog's errors (loyalty.api.errors must
-        # not import rewards): 409 when the state refuses it, 422 otherwise.
+
+        # What memberships saved, kept through the order's life.
+        order_placed.connect(
+            membership_receivers.record_on_order_placed, dispatch_uid="rewards.memberships.order_placed"
+        )
+        order_completed.connect(
+            membership_receivers.count_on_order_completed, dispatch_uid="rewards.memberships.order_completed"
+        )
+        order_cancelled.connect(
+            membership_receivers.drop_on_order_cancelled, dispatch_uid="rewards.memberships.order_cancelled"
+        )
+        order_returned.connect(
+            membership_receivers.lower_on_order_returned, dispatch_uid="rewards.memberships.order_returned"
+        )
+
+        # The API's statuses of rewards' errors (loyalty.api.errors must not
+        # import rewards): 404 when what the request names does not exist,
+        # 409 when the current state refuses it, 422 when it never can succeed.
         DOMAIN_ERROR_STATUS.update(
             {
                 exceptions.OutOfStock: 409,
@@ -61,5 +82,15 @@ class RewardsConfig(AppConfig):
                 exceptions.CouponNotRefundable: 409,
                 exceptions.RewardNotAvailable: 422,
                 exceptions.TierRequired: 422,
+                exceptions.MembershipNotFound: 404,
+                exceptions.MembershipAlreadyActive: 409,
+                exceptions.MembershipPaymentConflict: 409,
+                exceptions.PlanNotAvailable: 422,
+                exceptions.MembershipNotRenewable: 422,
+                exceptions.DrawNotOpen: 409,
+                exceptions.TicketLimitReached: 409,
+                exceptions.TicketsNotForSale: 422,
+                exceptions.CauseNotAvailable: 422,
+                exceptions.BelowMinimumDonation: 422,
             }
         )

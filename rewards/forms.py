@@ -1,7 +1,9 @@
-"""Forms of the merchant admin for tiers."""
+"""Forms of the merchant admin for tiers, prize draws and charity."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
 
 from .models import Tier
 
@@ -36,4 +38,33 @@ class TierAssignForm(forms.Form):
             "Optional. Until the end of this day (in the program time zone) the automatic evaluation "
             "does not move the member."
         ),
+    )
+
+
+class DrawTicketsGrantForm(forms.Form):
+    """Tickets staff give a member free; the reason stays on the entry."""
+
+    member = forms.CharField(
+        label=_("member"), max_length=64, help_text=_("The member's external id (the merchant's customer id).")
+    )
+    tickets = forms.IntegerField(label=_("tickets"), min_value=1, max_value=10_000)
+    note = forms.CharField(
+        label=_("reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the tickets together with your name."),
+    )
+
+    def clean_member(self):
+        member = Member.objects.filter(external_id=self.cleaned_data["member"].strip()).first()
+        if member is None:
+            raise forms.ValidationError(_("No member has this external id."))
+        return member
+
+
+class CharityTransferForm(forms.Form):
+    reference = forms.CharField(
+        label=_("payment reference"),
+        max_length=200,
+        help_text=_("The bank transfer's number or another reference, to find the payment later."),
     )

@@ -38,6 +38,31 @@ def member_tier_get(member):
     return MemberTier.objects.select_related("tier").filter(member=member).first()
 
 
+def member_tier_and_membership(member, *, now):
+    """The member's tier (None without one) and their membership if it is
+    active at ``now`` (None otherwise, with its plan and the tier the plan
+    grants), in one query: checkout reads both for every calculation."""
+    row = (
+        Member.objects.select_related("tier_status__tier", "membership__plan__grants_tier").filter(pk=member.pk).first()
+    )
+    status = getattr(row, "tier_status", None)
+    membership = getattr(row, "membership", None)
+    return (
+        status.tier if status is not None else None,
+        membership if membership is not None and membership.is_active_at(now) else None,
+    )
+
+
+def effective_tier(member, *, now):
+    """The tier whose rewards the member may get: their own, or the one their
+    active membership grants when that is higher. One query."""
+    tier, membership = member_tier_and_membership(member, now=now)
+    granted = membership.plan.grants_tier if membership is not None else None
+    if granted is not None and (tier is None or granted.position > tier.position):
+        return granted
+    return tier
+
+
 def tier_history(member):
     return (
         TierChange.objects.filter(member=member)

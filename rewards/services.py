@@ -1,21 +1,27 @@
-"""Writes of tiers: evaluating members, assigning tiers by hand, and the
-nightly re-evaluation. Every move writes a TierChange.
+"""Writes of tiers: evaluating members, assigning tiers by hand, the
+nightly re-evaluation (every move writes a TierChange), and the tiers'
+birthday bonuses.
 
 One decision function, ``_decide``, holds the movement rules for the order
 signals and for the nightly job alike; docs/tiers.md states them.
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loyalty.models import Order, OrderReturn
+from loyalty.exceptions import IdempotencyConflict
+from loyalty.models import Entry, Order, OrderReturn
+from loyalty.rules import end_of_local_day, local_date
 from loyalty.selectors import program_get
+from loyalty.services import ledger
 from members.models import Member
 
 from .models import MemberTier, Tier, TierChange, TierProgram
@@ -284,3 +290,68 @@ def tiers_reevaluate(now=None):
         last_id = batch[-1]
     TierProgram.objects.filter(pk=context.settings.pk).update(last_evaluated_at=now)
     return moved
+
+
+# Birthday bonuses
+
+# A day the job did not run (beat down, say) is caught up by the next runs.
+BIRTHDAY_CATCH_UP_DAYS = 3
+
+
+def _birthdays_on(day):
+    """Members born on ``day``'s month and day. On 28 February of a year that
+    has no 29 February, those born on the 29th celebrate too (on the last day
+    of their birth month, not on 1 March)."""
+    condition = Q(birth_date__month=day.month, birth_date__day=day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        condition |= Q(birth_date__month=2, birth_date__day=29)
+    return condition
+
+
+def birthday_bonuses_award(now=None):
+    """The daily job: credit each active member whose birthday it is, in the
+    program time zone, their tier's ``birthday_bonus_points``, available at
+    once. Returns how many were credited.
+
+    Whose birthday it is, and who was not credited for that birthday yet, is
+    one query per day looked at (today, and the days a missed run left
+    behind); the credits go through ``ledger.points_earn`` with the key
+    ``birthday:<member>:<year>``, so a member gets one bonus a year however
+    often the job runs, also when two runs overlap.
+    """
+    now = now or timezone.now()
+    program = program_get()
+    today = local_date(now, program)
+    awarded = 0
+    for days_ago in range(BIRTHDAY_CATCH_UP_DAYS):
+        day = today - datetime.timedelta(days=days_ago)
+        key = Concat(Value("birthday:"), Cast("pk", CharField()), Value(f":{day.year}"), output_field=CharField())
+        members = (
+            Member.objects.filter(
+                _birthdays_on(day),
+                status=Member.Status.ACTIVE,
+                enrolled_at__lt=end_of_local_day(day, program),
+                tier_status__tier__birthday_bonus_points__gt=0,
+            )
+            .annotate(bonus_key=key)
+            .exclude(Exists(Entry.objects.filter(idempotency_key=OuterRef("bonus_key"))))
+            .select_related("tier_status__tier")
+            .order_by("pk")
+        )
+        # A day's birthdays are a small share of the members (about 1 in 365).
+        for member in members:
+            tier = member.tier_status.tier
+            try:
+                ledger.points_earn(
+                    member=member,
+                    points=tier.birthday_bonus_points,
+                    source=tier,
+                    reason="Birthday bonus",
+                    pending=False,
+                    now=now,
+                    idempotency_key=member.bonus_key,
+                )
+            except IdempotencyConflict:
+                continue  # an overlapping run credited it first, under another tier
+            awarded += 1
+    return awarded

@@ -3,7 +3,7 @@ a member's coupons, and coupon validation."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -11,29 +11,21 @@ from rest_framework.views import APIView
 
 from loyalty.api.idempotency import idempotent
 from loyalty.api.schema import ErrorSerializer
-from members.models import Member
 
 from ..catalog.rules import coupon_refusal
 from ..catalog.selectors import coupon_find, member_coupons, rewards_for_member
 from ..catalog.services import reward_redeem
 from ..models import Reward
+from .common import EXTERNAL_ID, MEMBER_NOT_FOUND, member_or_404
 from .serializers import (
     CouponSerializer,
     CouponValidateInputSerializer,
     CouponValidationSerializer,
+    DonationSerializer,
     MemberRewardSerializer,
 )
 
 TAGS = ["rewards"]
-EXTERNAL_ID = OpenApiParameter("external_id", str, OpenApiParameter.PATH, description="The merchant's customer id.")
-MEMBER_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="`member_not_found`: no member has this external id.")
-
-
-def _member_or_404(external_id):
-    member = Member.objects.filter(external_id=external_id).first()
-    if member is None:
-        raise NotFound(_("No member has this external id."), code="member_not_found")
-    return member
 
 
 class MemberRewardsView(APIView):
@@ -48,43 +40,59 @@ class MemberRewardsView(APIView):
         responses={200: MemberRewardSerializer(many=True), 404: MEMBER_NOT_FOUND},
     )
     def get(self, request, external_id):
-        items = rewards_for_member(_member_or_404(external_id), now=timezone.now())
-        return Response(MemberRewardSerializer(items, many=True).data)
+        items = rewards_for_member(member_or_404(external_id), now=timezone.now())
+        return Response(MemberRewardSerializer(items, many=True, context={"request": request}).data)
 
 
 class RewardRedeemView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Redeem a reward",
-        description=("Spends the reward's cost in points and issues a coupon with a unique code, in one transaction."),
+        description=(
+            "Spends the reward's cost in points and issues a coupon with a unique code, in one transaction. "
+            "A charity donation reward issues no coupon: its points go to its cause, and the answer is the donation."
+        ),
         parameters=[
             EXTERNAL_ID,
             OpenApiParameter("reward_id", int, OpenApiParameter.PATH, description="The reward's id."),
         ],
         request=None,
         responses={
-            201: CouponSerializer,
+            201: PolymorphicProxySerializer(
+                component_name="Redemption",
+                serializers=[CouponSerializer, DonationSerializer],
+                resource_type_field_name=None,
+            ),
             404: OpenApiResponse(ErrorSerializer, description="`member_not_found`, `reward_not_found`."),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="`insufficient_points`, `out_of_stock`, `limit_reached`, `member_not_active`.",
             ),
-            422: OpenApiResponse(ErrorSerializer, description="`reward_not_available`, `tier_required`."),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "`reward_not_available`, `tier_required`; for a donation `cause_not_available`, "
+                    "`below_minimum_donation`."
+                ),
+            ),
         },
     )
     @idempotent
     def post(self, request, external_id, reward_id):
-        member = _member_or_404(external_id)
+        member = member_or_404(external_id)
         reward = Reward.objects.filter(pk=reward_id).first()
         if reward is None:
             raise NotFound(_("No reward has this id."), code="reward_not_found")
-        coupon = reward_redeem(
+        issued = reward_redeem(
             member=member,
             reward=reward,
             storefront=request.auth.storefront,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        data = CouponSerializer(coupon, context={"now": timezone.now()}).data
+        if reward.issues_coupon:
+            data = CouponSerializer(issued, context={"now": timezone.now()}).data
+        else:
+            data = DonationSerializer(issued).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -97,7 +105,7 @@ class MemberCouponsView(APIView):
         responses={200: CouponSerializer(many=True), 404: MEMBER_NOT_FOUND},
     )
     def get(self, request, external_id):
-        coupons = member_coupons(_member_or_404(external_id))
+        coupons = member_coupons(member_or_404(external_id))
         return Response(CouponSerializer(coupons, many=True, context={"now": timezone.now()}).data)
 
 
@@ -116,7 +124,7 @@ class CouponValidateView(APIView):
         query = CouponValidateInputSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        member = _member_or_404(data["member"]) if data.get("member") else None
+        member = member_or_404(data["member"]) if data.get("member") else None
         now = timezone.now()
         coupon = coupon_find(data["code"])
         if coupon is None:

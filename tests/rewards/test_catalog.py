@@ -160,7 +160,7 @@ class TestRefund:
 
         assert response.status_code == 200
         messages = [str(message) for message in response.context["messages"]]
-        assert messages == ["Refunded 1 coupons.", "1 coupons were not refunded: they are reserved or used."]
+        assert messages == ["Refunded 1 coupons.", "1 coupons were not refunded: they are reserved, used or prizes."]
         assert Coupon.objects.get(pk=unused.pk).status == Coupon.Status.REFUNDED
         assert available(shopper) == 900
         assert Coupon.objects.get(pk=unused.pk).refund_entry.staff_user == user
