@@ -15,7 +15,7 @@ class RewardsConfig(AppConfig):
         from loyalty.checkout import Stage, checkout_pipeline
         from loyalty.signals import order_cancelled, order_completed, order_placed, order_returned
 
-        from . import checkout, exceptions, receivers
+        from . import checkout, exceptions, receivers, selectors
         from .api.contributors import TierContributor
         from .catalog import checkout as coupon_checkout
         from .catalog import receivers as coupon_receivers
@@ -23,6 +23,8 @@ class RewardsConfig(AppConfig):
 
         # The benefits of the tier and the paid membership (the best of each
         # kind wins) come first in their stages, before coupons and campaigns.
+        # They read the member's tier and membership, loaded with the member.
+        checkout_pipeline.load_with_member(*selectors.MEMBER_BENEFITS)
         checkout_pipeline.register(
             checkout.benefit_discount, name="rewards.benefit_discount", stage=Stage.DISCOUNTS, order=10
         )

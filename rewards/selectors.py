@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from loyalty.caching import ProcessCache
 from loyalty.models import Entry, Order, OrderLine
 from loyalty.rules import end_of_local_day, local_date
 from members.models import Member
@@ -24,29 +25,51 @@ _VALUE = DecimalField(max_digits=16, decimal_places=2)
 _LAST_MOMENT = datetime.timedelta(microseconds=1)
 
 
-def tier_program_get():
-    """The tier settings row, created with defaults on first use."""
+def tier_program_for_change():
+    """The tier settings row read from the database now, created with
+    defaults on first use: the one to change and save."""
     settings, _ = TierProgram.objects.get_or_create(pk=TierProgram.SINGLETON_ID)
     return settings
 
 
+_tier_program_cache = ProcessCache(tier_program_for_change, models=[TierProgram])
+_tiers_cache = ProcessCache(lambda: tuple(Tier.objects.order_by("position")), models=[Tier])
+
+
+def tier_program_get():
+    """The tier settings, cached in the process like the program's
+    (loyalty/caching.py): read-only for callers."""
+    return _tier_program_cache.get()
+
+
 def tiers_list():
-    return list(Tier.objects.order_by("position"))
+    """The tiers, lowest first, cached in the process like the program
+    settings: every completed order evaluates the member's tier against them."""
+    return list(_tiers_cache.get())
 
 
 def member_tier_get(member):
     return MemberTier.objects.select_related("tier").filter(member=member).first()
 
 
+# What checkout reads of a member: RewardsConfig.ready() has loyalty read the
+# cart's member with these, so the benefit steps find them loaded.
+MEMBER_BENEFITS = ("tier_status__tier", "membership__plan__grants_tier")
+
+
+def _benefits_loaded(member):
+    return all(Member._meta.get_field(name).is_cached(member) for name in ("tier_status", "membership"))
+
+
 def member_tier_and_membership(member, *, now):
     """The member's tier (None without one) and their membership if it is
     active at ``now`` (None otherwise, with its plan and the tier the plan
-    grants), in one query: checkout reads both for every calculation."""
-    row = (
-        Member.objects.select_related("tier_status__tier", "membership__plan__grants_tier").filter(pk=member.pk).first()
-    )
-    status = getattr(row, "tier_status", None)
-    membership = getattr(row, "membership", None)
+    grants): no query when ``member`` was read with MEMBER_BENEFITS, as
+    checkout's members are, one otherwise."""
+    if not _benefits_loaded(member):
+        member = Member.objects.select_related(*MEMBER_BENEFITS).filter(pk=member.pk).first()
+    status = getattr(member, "tier_status", None)
+    membership = getattr(member, "membership", None)
     return (
         status.tier if status is not None else None,
         membership if membership is not None and membership.is_active_at(now) else None,

@@ -22,10 +22,19 @@ from loyalty.models import Entry, Order, OrderReturn
 from loyalty.rules import end_of_local_day, local_date
 from loyalty.selectors import program_get
 from loyalty.services import ledger
+from loyalty.transactions import unit_of_work
 from members.models import Member
 
 from .models import MemberTier, Tier, TierChange, TierProgram
-from .selectors import next_review_at, period_value, qualifying_value, qualifying_values, tier_program_get, tiers_list
+from .selectors import (
+    next_review_at,
+    period_value,
+    qualifying_value,
+    qualifying_values,
+    tier_program_for_change,
+    tier_program_get,
+    tiers_list,
+)
 
 BATCH_SIZE = 1000
 
@@ -51,8 +60,8 @@ class _Context:
         return next_review_at(moment, self.settings, self.program)
 
 
-def _context(now):
-    return _Context(settings=tier_program_get(), program=program_get(), tiers=tiers_list(), now=now)
+def _context(now, settings=None):
+    return _Context(settings=settings or tier_program_get(), program=program_get(), tiers=tiers_list(), now=now)
 
 
 @dataclass(frozen=True)
@@ -141,12 +150,14 @@ def _locked_status(member):
     return MemberTier.objects.select_for_update().select_related("tier").filter(member=member).first()
 
 
-@transaction.atomic
+@unit_of_work()
 def tier_evaluate(*, member, now=None):
     """Move the member to the tier their figures give now: an upgrade at once,
     a downgrade as the downgrade policy says. Returns the TierChange or None."""
-    context = _context(now or timezone.now())
-    status = _locked_status(member)
+    return _evaluate(member, _locked_status(member), _context(now or timezone.now()))
+
+
+def _evaluate(member, status, context):
     value = qualifying_value(member, context.settings, context.program, end=context.now)
     period = value
     if status is not None and status.review_at is not None and status.review_at <= context.now:
@@ -160,7 +171,7 @@ def tier_evaluate(*, member, now=None):
     return _apply(member.pk, status, move, context)
 
 
-@transaction.atomic
+@unit_of_work()
 def tier_evaluate_after_return(*, member, order, now=None):
     """Re-evaluate after a return of ``order``. If the order helped the member
     reach their tier and, without what came back, the tier's threshold was
@@ -181,10 +192,10 @@ def tier_evaluate_after_return(*, member, order, now=None):
             lower = _lower_tier(context, status.tier, value)
             if lower.position < status.tier.position:
                 return _apply(member.pk, status, _Move(lower, TierChange.Reason.RETURN), context, note=order.number)
-    return tier_evaluate(member=member, now=context.now)
+    return _evaluate(member, status, context)
 
 
-@transaction.atomic
+@unit_of_work()
 def tier_assign(*, member, tier, staff_user, note, locked_until=None, now=None):
     """Put the member in ``tier`` by hand, with the reason staff gave. Until
     ``locked_until`` no automatic evaluation moves them; invitation-only tiers
@@ -279,7 +290,8 @@ def tiers_reevaluate(now=None):
     in batches, and remember when it ran. Running it twice moves nobody the
     second time. Returns the number of tier changes."""
     now = now or timezone.now()
-    context = _context(now)
+    # The settings as stored now, not as cached: the last run's time decides the candidates.
+    context = _context(now, tier_program_for_change())
     if not context.tiers:
         return 0
     candidates = _candidates(context.settings, now)

@@ -94,7 +94,9 @@ def _member_with_account(external_id):
     in the same query."""
     if not isinstance(external_id, str):
         raise ValidationError({"member": [_("Give the member's external id, or null for a guest.")]})
-    members = members_with_account().select_related(*checkout_pipeline.member_related)
+    members = members_with_account()
+    if checkout_pipeline.member_related:  # select_related() with no path would follow every foreign key
+        members = members.select_related(*checkout_pipeline.member_related)
     member = members.filter(external_id=external_id).first()
     if member is None:
         raise NotFound(_("No member has this external id."), code="member_not_found")

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from loyalty.services import ledger
+from loyalty.transactions import unit_of_work
 
 from ..charity.selectors import donation_find
 from ..charity.services import donation_ledger_key, donation_make
@@ -61,7 +62,7 @@ def _create_coupon(**fields):
     raise AssertionError("unreachable")
 
 
-@transaction.atomic
+@unit_of_work()
 def reward_redeem(*, member, reward, storefront=None, now=None, idempotency_key=None):
     """Buy ``reward`` for ``member`` with points, in one transaction: issue its
     coupon, or, for a charity donation, give the points to its cause (the
@@ -124,7 +125,7 @@ def _issued_with_key(reward, member, key):
     return donation_find(donation_ledger_key(member=member, cause=reward.cause, idempotency_key=key))
 
 
-@transaction.atomic
+@unit_of_work()
 def coupon_refund(*, coupon, staff_user, now=None):
     """Give an unused (issued) coupon's points back, by staff: the points come
     back as a manual adjustment (a credit with the reason "Refund of coupon

@@ -2,7 +2,6 @@
 charity reward of the catalog), staff record the money they transferred."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from loyalty.rules import money_for_points
 from loyalty.selectors import program_get
 from loyalty.services import ledger
+from loyalty.transactions import unit_of_work
 
 from ..exceptions import BelowMinimumDonation, CauseNotAvailable
 from ..models import Cause, CharityTransfer, Donation
@@ -22,7 +22,7 @@ def donation_ledger_key(*, member, cause, idempotency_key):
     return None if idempotency_key is None else f"cause:{cause.pk}:member:{member.pk}:donate:{idempotency_key}"
 
 
-@transaction.atomic
+@unit_of_work()
 def donation_make(*, member, cause, points, storefront=None, reward=None, now=None, idempotency_key=None):
     """Give ``points`` of the member to ``cause``: spent with
     ``ledger.points_spend`` (source: the cause), kept with their money value
@@ -62,7 +62,7 @@ def donation_make(*, member, cause, points, storefront=None, reward=None, now=No
     )
 
 
-@transaction.atomic
+@unit_of_work()
 def charity_transfer_record(*, cause, staff_user, reference, now=None):
     """Staff paid the cause what its donations not transferred yet are worth:
     record the transfer and mark those donations with it, in one statement.

@@ -8,11 +8,11 @@ catalog's go reward -> account.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.services import ledger
+from loyalty.transactions import unit_of_work
 
 from ..catalog.services import prizes_issue
 from ..exceptions import DrawNotOpen, TicketLimitReached, TicketsNotForSale
@@ -26,7 +26,7 @@ def _check_tickets(tickets):
         raise ValidationError({"tickets": _("Give a whole number of tickets, at least one.")})
 
 
-@transaction.atomic
+@unit_of_work()
 def draw_tickets_buy(*, member, draw, tickets, storefront=None, now=None, idempotency_key=None):
     """Buy ``tickets`` of ``draw`` for the member with points
     (``ledger.points_spend``, source: the draw). The same ``idempotency_key``
@@ -61,7 +61,7 @@ def draw_tickets_buy(*, member, draw, tickets, storefront=None, now=None, idempo
     return DrawEntry.objects.create(draw=draw, member=member, tickets=tickets, spend_entry=entry, created_at=now)
 
 
-@transaction.atomic
+@unit_of_work()
 def draw_tickets_grant(*, draw, member, tickets, staff_user, note, now=None):
     """Staff give the member ``tickets`` free (a contest prize, a goodwill
     gesture), with the reason kept on the entry. Allowed until the draw runs,
@@ -81,7 +81,7 @@ def draw_tickets_grant(*, draw, member, tickets, staff_user, note, now=None):
     )
 
 
-@transaction.atomic
+@unit_of_work()
 def draw_run(*, draw, now=None):
     """Draw the winners of ``draw`` if its time has come and it was not drawn:
     the winners (rules.draw_winners, with ``secrets``) each get a coupon for

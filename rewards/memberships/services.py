@@ -19,6 +19,7 @@ from django.utils import timezone
 from loyalty.exceptions import MemberNotActive
 from loyalty.rules import cumulative_share, money_for_points, quantize_money
 from loyalty.selectors import program_get
+from loyalty.transactions import unit_of_work
 from members.models import Member
 
 from ..exceptions import (
@@ -171,7 +172,7 @@ def membership_renew(*, member, storefront, number, fee=None, now=None):
     )
 
 
-@transaction.atomic
+@unit_of_work()
 def membership_cancel(*, member, immediately=False, now=None):
     """The member cancelled: the membership is not renewed and ends with the
     period already paid for. ``immediately`` (a refund, say), or a lifetime

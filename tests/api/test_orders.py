@@ -464,8 +464,8 @@ class TestQueryCount:
     """Place and complete cost the same queries whatever the cart's size and
     the member's history."""
 
-    PLACE = 18
-    COMPLETE = 22
+    PLACE = 17
+    COMPLETE = 20
     MEMBER_READ = 3
 
     @pytest.fixture(params=[0, 100], ids=["new-member", "long-history"])

@@ -7,7 +7,7 @@ from loyalty.checkout import cart_from_data
 from loyalty.services.orders import order_complete, order_place, order_return
 from loyalty.services.storefronts import api_key_create
 from rewards.models import Tier, TierProgram
-from rewards.selectors import tier_program_get
+from rewards.selectors import tier_program_for_change
 
 from ..api.helpers import client_for
 
@@ -25,7 +25,7 @@ def api(storefront):
 def tier_settings(program):
     """The demo's settings: qualifying points over the lifetime, downgraded at
     the end of the period."""
-    settings = tier_program_get()
+    settings = tier_program_for_change()
     settings.basis = TierProgram.Basis.POINTS
     settings.window = TierProgram.Window.LIFETIME
     settings.downgrade_policy = TierProgram.DowngradePolicy.PERIOD_END

@@ -32,9 +32,11 @@ CART = {
 def bronze_member(member, tiers):
     """A Bronze member with 5000 points; Bronze here also lets points pay half
     the order and multiplies earning by 1.5."""
-    Tier.objects.filter(code="bronze").update(redemption_cap_percent=50, earn_multiplier=Decimal("1.5"))
+    bronze = tiers["bronze"]
+    bronze.redemption_cap_percent, bronze.earn_multiplier = 50, Decimal("1.5")
+    bronze.save()
     staff = get_user_model().objects.create_user(username="staff", is_staff=True)
-    tier_assign(member=member, tier=Tier.objects.get(code="bronze"), staff_user=staff, note="Test")
+    tier_assign(member=member, tier=bronze, staff_user=staff, note="Test")
     ledger.points_earn(member=member, points=5000, pending=False)
     return member
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from rewards.models import MemberTier, Tier, TierChange, TierProgram
+from rewards.models import MemberTier, TierChange, TierProgram
 from rewards.services import tier_assign, tier_evaluate, tiers_reevaluate
 
 from ..factories import MemberFactory
@@ -30,11 +30,12 @@ def staff(db):
 
 
 @pytest.fixture
-def yearly(tier_settings):
+def yearly(tier_settings, tiers):
     """Calendar-year window; Bronze is kept with 2000 points a year."""
     tier_settings.window = TierProgram.Window.CALENDAR_YEAR
     tier_settings.save()
-    Tier.objects.filter(code="bronze").update(retain_threshold=2000)
+    tiers["bronze"].retain_threshold = 2000
+    tiers["bronze"].save()
     return tier_settings
 
 
