@@ -1,0 +1,2 @@
+app_name = "cabinet_rewards"
+urlpatterns = []
