@@ -168,7 +168,9 @@ class Program(models.Model):
         max_length=7,
         default="#1f4e8c",
         validators=[validate_colour],
-        help_text=_("The colour of the cabinet's header and buttons; text on it is black or white, whichever reads best."),
+        help_text=_(
+            "The colour of the cabinet's header and buttons; text on it is black or white, whichever reads best."
+        ),
     )
     accent_colour = models.CharField(
         _("accent colour"),
@@ -190,7 +192,9 @@ class Program(models.Model):
         _("gifts per member per month, points"),
         null=True,
         blank=True,
-        help_text=_("The most points one member may give away in a calendar month (program time zone). Empty: no limit."),
+        help_text=_(
+            "The most points one member may give away in a calendar month (program time zone). Empty: no limit."
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

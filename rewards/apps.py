@@ -51,6 +51,20 @@ class RewardsConfig(AppConfig):
         order_returned.connect(
             coupon_receivers.give_back_on_order_returned, dispatch_uid="rewards.coupons.order_returned"
         )
+        # The personal cabinet (members' shell, loyalty's history).
+        from loyalty.cabinet.explain import source_describers
+        from members.cabinet.registry import cabinet
+
+        from .cabinet import blocks as cabinet_blocks
+
+        cabinet.add_nav("rewards", _("Rewards"), "cabinet_rewards:catalog", order=30)
+        cabinet.add_nav("coupons", _("My coupons"), "cabinet_rewards:coupons", order=35)
+        cabinet.add_panel("tier", cabinet_blocks.tier_panel, order=20)
+        cabinet.add_rules_section("tiers", cabinet_blocks.tiers_section, order=40)
+        cabinet.add_rules_section("catalog", cabinet_blocks.catalog_section, order=50)
+        cabinet.add_export("rewards", cabinet_blocks.export_rewards)
+        source_describers.register("rewards.reward", cabinet_blocks.describe_reward_entries)
+
         # The API's statuses of the catalog's errors (loyalty.api.errors must
         # not import rewards): 409 when the state refuses it, 422 otherwise.
         DOMAIN_ERROR_STATUS.update(

@@ -147,4 +147,3 @@ def export_points(member):
             for order in member_orders(member).prefetch_related("lines")
         ],
     }
-

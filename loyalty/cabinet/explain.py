@@ -84,9 +84,7 @@ def describe(entry, *, partner=None, source_text=None):
         return _("Spent on order %(order)s") % {"order": order} if order else _("Spent")
     if kind == Entry.Kind.RELEASE:
         if entry.reason == Entry.RELEASE_REASON_TIMEOUT:
-            return _("Reservation for order %(order)s released: the order was not completed in time") % {
-                "order": order
-            }
+            return _("Reservation for order %(order)s released: the order was not completed in time") % {"order": order}
         return _("Reservation for order %(order)s released") % {"order": order} if order else _("Reservation released")
     if kind == Entry.Kind.EXPIRE:
         if entry.reason == Entry.EXPIRY_REASON_INACTIVITY:

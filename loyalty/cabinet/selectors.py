@@ -55,9 +55,11 @@ def expiring_soon(member, program, *, now):
 
 
 def history_entries(member, *, kind=None, occurred_after=None, occurred_before=None):
-    return entries_history(
-        member, kind=kind, occurred_after=occurred_after, occurred_before=occurred_before
-    ).select_related("order", "source_type", "lot", "counterpart__account__member").order_by("-occurred_at", "-id")
+    return (
+        entries_history(member, kind=kind, occurred_after=occurred_after, occurred_before=occurred_before)
+        .select_related("order", "source_type", "lot", "counterpart__account__member")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def explain_entries(entries):
@@ -142,5 +144,3 @@ def entries_export(member):
         }
         for entry in Entry.objects.filter(account_id=member.pk).select_related("order").order_by("occurred_at", "id")
     ]
-
-

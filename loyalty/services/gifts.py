@@ -49,14 +49,12 @@ def month_start(now, program):
 
 
 def gifted_this_month(member, program, *, now):
-    return (
-        Entry.objects.filter(
-            account_id=member.pk,
-            kind=Entry.Kind.TRANSFER,
-            available_delta__lt=0,
-            occurred_at__gte=month_start(now, program),
-        ).aggregate(total=Sum("points", default=0))["total"]
-    )
+    return Entry.objects.filter(
+        account_id=member.pk,
+        kind=Entry.Kind.TRANSFER,
+        available_delta__lt=0,
+        occurred_at__gte=month_start(now, program),
+    ).aggregate(total=Sum("points", default=0))["total"]
 
 
 def gift_limits(member, program, *, now):
@@ -101,7 +99,12 @@ def points_gift(*, sender, recipient, points, now=None, idempotency_key=None):
     gift_check(sender=sender, recipient=recipient, points=points, program=program, now=now)
     if idempotency_key is not None and Entry.objects.filter(idempotency_key=idempotency_key).exists():
         return ledger.points_transfer(
-            sender=sender, recipient=recipient, points=points, reason=GIFT_REASON, now=now, idempotency_key=idempotency_key
+            sender=sender,
+            recipient=recipient,
+            points=points,
+            reason=GIFT_REASON,
+            now=now,
+            idempotency_key=idempotency_key,
         )
     for member in sorted((sender, recipient), key=lambda member: member.pk):
         ledger.account_lock(member=member, now=now)

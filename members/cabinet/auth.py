@@ -117,7 +117,9 @@ def credentials_from_uid(uid):
         pk = int(force_str(urlsafe_base64_decode(uid)))
     except (TypeError, ValueError, OverflowError):
         return None
-    return Credentials.objects.select_related("member").filter(member_id=pk, member__status=Member.Status.ACTIVE).first()
+    return (
+        Credentials.objects.select_related("member").filter(member_id=pk, member__status=Member.Status.ACTIVE).first()
+    )
 
 
 # The throttle of failed sign-ins

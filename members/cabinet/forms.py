@@ -50,7 +50,10 @@ class _PasswordPair(forms.Form):
 class SignUpForm(_PasswordPair):
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     first_name = forms.CharField(
-        label=_("First name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("First name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     personal_data = forms.BooleanField(
         label=_("I agree to the processing of my personal data"),
@@ -84,10 +87,16 @@ class SetPasswordForm(_PasswordPair):
 
 class ProfileForm(forms.Form):
     first_name = forms.CharField(
-        label=_("First name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("First name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label=_("Last name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Last name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     phone = forms.CharField(
         label=_("Phone"),

@@ -36,7 +36,9 @@ class CabinetMiddleware:
             response = self.get_response(request)
         finally:
             timezone.deactivate()
-        response.setdefault("Content-Security-Policy", getattr(settings, "CABINET_CONTENT_SECURITY_POLICY", DEFAULT_CSP))
+        response.setdefault(
+            "Content-Security-Policy", getattr(settings, "CABINET_CONTENT_SECURITY_POLICY", DEFAULT_CSP)
+        )
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"

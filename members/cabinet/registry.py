@@ -92,7 +92,9 @@ class CabinetRegistry:
 
     def add_nav(self, name, label, url_name, *, order):
         entry = NavEntry(name, label, url_name, order)
-        self._add(self._nav, "navigation entry", name, entry, lambda a, b: (a.url_name, a.order) == (b.url_name, b.order))
+        self._add(
+            self._nav, "navigation entry", name, entry, lambda a, b: (a.url_name, a.order) == (b.url_name, b.order)
+        )
 
     def add_panel(self, name, function, *, order):
         self._add(self._panels, "dashboard panel", name, _Registered(name, function, order), self._same_registered)

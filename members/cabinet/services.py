@@ -7,7 +7,6 @@ Links in emails are built by the caller (``build_url(path)``, usually
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
@@ -336,7 +335,12 @@ def data_export(member, *, now=None):
             for record in ConsentRecord.objects.filter(member=member).order_by("recorded_at", "id")
         ],
         "events": [
-            {"event": event.kind, "changes": event.changes, "channel": event.channel, "at": event.occurred_at.isoformat()}
+            {
+                "event": event.kind,
+                "changes": event.changes,
+                "channel": event.channel,
+                "at": event.occurred_at.isoformat(),
+            }
             for event in MemberEvent.objects.filter(member=member).order_by("occurred_at", "id")
         ],
     }
@@ -395,5 +399,3 @@ def credentials_set_for_demo(*, member, password, now=None):
         },
     )
     return credentials
-
-

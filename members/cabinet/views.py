@@ -137,7 +137,9 @@ def sign_in(request):
         except services.SignInRefused as refused:
             if refused.reason == "throttled":
                 status = 429
-                form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again, or reset your password."))
+                form.add_error(
+                    None, _("Too many failed attempts. Wait 15 minutes and try again, or reset your password.")
+                )
             elif refused.reason == "unverified":
                 form.add_error(
                     None, _("Confirm your email first: we have sent you a new link. Check your inbox and spam folder.")
@@ -235,9 +237,7 @@ def profile(request):
                 wanted=form.consent_wishes(),
                 versions={purpose: text.version for purpose, text in texts.items() if text is not None},
             )
-            messages.success(
-                request, _("Your profile is saved.") if changed or consents else _("Nothing has changed.")
-            )
+            messages.success(request, _("Your profile is saved.") if changed or consents else _("Nothing has changed."))
             response = redirect("cabinet:profile")
             if "language" in changed:
                 _set_language_cookie(response, member.language)
@@ -338,4 +338,3 @@ def readable_on(colour):
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
-

@@ -30,7 +30,9 @@ def number(value):
     """A whole number, grouped for the active language."""
     if value is None or value == "":
         return ""
-    return formats.number_format(value, decimal_pos=0 if isinstance(value, int) else None, use_l10n=True, force_grouping=True)
+    return formats.number_format(
+        value, decimal_pos=0 if isinstance(value, int) else None, use_l10n=True, force_grouping=True
+    )
 
 
 @register.filter
