@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.cabinet.forms import CabinetForm
+
 from ..models import Entry
 
 # The kinds a shopper filters by; "became available" moves nothing they own.
@@ -23,7 +25,7 @@ HISTORY_KINDS = [
 ]
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(CabinetForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All"))] + HISTORY_KINDS, required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -35,7 +37,7 @@ class HistoryFilterForm(forms.Form):
         return cleaned
 
 
-class GiftForm(forms.Form):
+class GiftForm(CabinetForm):
     recipient = forms.CharField(
         label=_("Recipient's email or member number"),
         max_length=254,

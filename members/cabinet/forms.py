@@ -23,7 +23,16 @@ MARKETING_LABELS = {
 }
 
 
-class _PasswordPair(forms.Form):
+class CabinetForm(forms.Form):
+    """Labels without a trailing colon: they read as plain questions, and a
+    checkbox's label is a sentence."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class _PasswordPair(CabinetForm):
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -68,7 +77,7 @@ class SignUpForm(_PasswordPair):
         return normalise_email(self.cleaned_data["email"])
 
 
-class SignInForm(forms.Form):
+class SignInForm(CabinetForm):
     identifier = forms.CharField(
         label=_("Email or phone"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username"})
     )
@@ -77,7 +86,7 @@ class SignInForm(forms.Form):
     )
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(CabinetForm):
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
@@ -85,7 +94,7 @@ class SetPasswordForm(_PasswordPair):
     pass
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(CabinetForm):
     first_name = forms.CharField(
         label=_("First name"),
         max_length=150,
@@ -137,7 +146,7 @@ class ProfileForm(forms.Form):
         return {purpose: self.cleaned_data[field] for purpose, field in MARKETING_FIELDS.items()}
 
 
-class EraseForm(forms.Form):
+class EraseForm(CabinetForm):
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
@@ -147,7 +156,7 @@ class EraseForm(forms.Form):
     confirm = forms.BooleanField(label=_("I understand that my account will be deleted and this cannot be undone"))
 
 
-class RequestIdForm(forms.Form):
+class RequestIdForm(CabinetForm):
     """A hidden id drawn when a confirmation page is shown; it becomes the
     idempotency key, so a double-clicked or resubmitted form acts once."""
 

@@ -2,8 +2,10 @@ import uuid
 
 from django import forms
 
+from members.cabinet.forms import CabinetForm
 
-class RedeemForm(forms.Form):
+
+class RedeemForm(CabinetForm):
     """The confirmation of a redemption; its id becomes the idempotency key,
     so a double click buys the reward once."""
 
