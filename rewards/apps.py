@@ -12,7 +12,7 @@ class RewardsConfig(AppConfig):
         from loyalty.api.contributors import member_contributors
         from loyalty.api.errors import DOMAIN_ERROR_STATUS
         from loyalty.checkout import Stage, checkout_pipeline
-        from loyalty.signals import order_cancelled, order_completed, order_placed, order_returned
+        from loyalty.signals import demo_loaded, order_cancelled, order_completed, order_placed, order_returned
 
         from . import checkout, exceptions, receivers
         from .api.contributors import TierContributor
@@ -64,6 +64,10 @@ class RewardsConfig(AppConfig):
         cabinet.add_rules_section("catalog", cabinet_blocks.catalog_section, order=50)
         cabinet.add_export("rewards", cabinet_blocks.export_rewards)
         source_describers.register("rewards.reward", cabinet_blocks.describe_reward_entries)
+
+        from . import demo
+
+        demo_loaded.connect(demo.add_demo_rewards, dispatch_uid="rewards.demo")
 
         # The API's statuses of the catalog's errors (loyalty.api.errors must
         # not import rewards): 409 when the state refuses it, 422 otherwise.

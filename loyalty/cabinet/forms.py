@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.cabinet.forms import CabinetForm
 
@@ -27,8 +28,12 @@ HISTORY_KINDS = [
 
 class HistoryFilterForm(CabinetForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All"))] + HISTORY_KINDS, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=pgettext_lazy("history dates", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("history dates", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         cleaned = super().clean()

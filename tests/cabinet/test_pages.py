@@ -12,7 +12,6 @@ from django.utils import timezone
 from loyalty.models import Entry, Program
 from loyalty.services import ledger
 from members.cabinet.numbers import member_id_from_number, member_number
-from rewards.catalog.services import reward_redeem
 from rewards.models import Coupon, MemberTier, Tier
 from tests.cabinet_support import earn, sign_in
 
