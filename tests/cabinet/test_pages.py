@@ -250,3 +250,43 @@ class TestRulesPage:
         program.expiry_policy, program.expiry_days = Program.ExpiryPolicy.DAYS_AFTER_EARNING, 180
         program.save()
         assert "Points expire 180 days after the day they were earned." in text(client.get("/account/rules/"))
+
+
+class TestLanguages:
+    def test_russian_words_numbers_money_and_dates(self, shopper_client, shopper, program, make_order):
+        earn(shopper, 1250, now=datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC))
+        ledger.points_earn(member=shopper, points=1, order=make_order(shopper, number="77"), pending=False)
+        shopper_client.cookies["django_language"] = "ru"
+
+        raw = shopper_client.get("/account/").content.decode()
+        assert 'lang="ru"' in raw
+        assert "Ваши баллы" in raw
+        assert "1\xa0251" in raw and "на 1\xa0251\xa0₽" in raw  # no-break spaces: never split across lines
+
+        history = text(shopper_client.get("/account/history/"))
+        assert "Начислено за заказ 77" in history
+        assert "01.03.2026" in history
+
+    def test_browser_language_is_followed(self, client, program):
+        page = client.get("/account/sign-in/", HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9")
+        assert "Войти" in page.content.decode()
+
+    def test_language_switch_works_without_javascript(self, client, program):
+        response = client.post("/i18n/setlang/", {"language": "ru", "next": "/account/rules/"})
+        assert response.status_code == 302 and response["Location"] == "/account/rules/"
+        assert "Правила программы" in client.get("/account/rules/").content.decode()
+
+    def test_russian_plurals_of_points(self):
+        from django.utils import translation
+
+        from members.templatetags.cabinet import points
+
+        with translation.override("ru"):
+            assert [points(n) for n in (1, 3, 5, 21, 1001, 1250)] == [
+                "1 балл",
+                "3 балла",
+                "5 баллов",
+                "21 балл",
+                "1\xa0001 балл",
+                "1\xa0250 баллов",
+            ]
