@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..models import ConsentPurpose, Credentials, Language
+from ..models import ConsentPurpose, Credentials, Language, MemberEvent
 from ..selectors import consent_current_states, consent_history, consent_text_current, member_events
 from . import services
 from .auth import (
@@ -249,10 +249,24 @@ def profile(request):
             "form": form,
             "personal_data": states[ConsentPurpose.PERSONAL_DATA],
             "consent_history": consent_history(member)[:50],
-            "events": member_events(member)[:50],
+            "events": _events_in_words(member_events(member)[:50], form),
             "texts": texts,
         },
     )
+
+
+def _events_in_words(events, form):
+    """[(event, [labels of the fields it changed])] for the profile page."""
+    labels = {name: str(field.label) for name, field in ProfileForm().fields.items()}
+    return [
+        (
+            event,
+            [labels.get(field, field) for field in event.changes]
+            if event.kind == MemberEvent.Kind.PROFILE_CHANGED
+            else [],
+        )
+        for event in events
+    ]
 
 
 @require_GET
