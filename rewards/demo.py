@@ -11,6 +11,7 @@ from loyalty.exceptions import DomainError
 
 from .catalog.services import reward_redeem
 from .models import Reward, Tier
+from .services import tiers_reevaluate
 
 DEMO_REWARDS = [
     {
@@ -55,6 +56,8 @@ DEMO_REWARDS = [
 
 def add_demo_rewards(sender, *, cabinet_member, now=None, **kwargs):
     now = now or timezone.now()
+    # Place every member in their tier, as the nightly job would have.
+    tiers_reevaluate(now=now)
     silver = Tier.objects.filter(code="silver").first()
     rewards = []
     for fields in DEMO_REWARDS:

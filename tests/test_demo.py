@@ -14,7 +14,7 @@ from django.utils import timezone
 from loyalty.models import Account, ApiKey, Entry, Hold, Lot, Order, OrderReturn, Program, Storefront
 from loyalty.services.storefronts import api_key_digest
 from members.models import ConsentPurpose, ConsentRecord, ConsentText, Member
-from rewards.models import Coupon, Reward
+from rewards.models import Coupon, MemberTier, Reward
 
 MEMBERS = 20
 
@@ -152,6 +152,7 @@ def test_demo_looks_like_a_living_program(tmp_path):
     assert member.points_account.available > 0
     assert Coupon.objects.filter(member=member).exists()
     assert Reward.objects.count() >= 4
+    assert MemberTier.objects.count() == MEMBERS, "every member is in a tier, as after the nightly job"
     assert client.get("/account/history/").status_code == 200
     assert "Members:" in stderr and "History" in stderr, "progress is shown on stderr"
 
