@@ -12,6 +12,7 @@ from django.utils import timezone
 from loyalty.models import Account, Entry, Program
 from loyalty.services import ledger
 from members.cabinet.numbers import member_id_from_number, member_number
+from rewards.catalog.services import reward_redeem
 from rewards.models import Coupon, MemberTier, Tier
 from tests.cabinet_support import earn, sign_in
 
@@ -288,3 +289,28 @@ class TestLanguages:
                 "1\xa0001 балл",
                 "1\xa0250 баллов",
             ]
+
+
+class TestQueries:
+    """Pages read a fixed number of queries, however long the history."""
+
+    @pytest.mark.parametrize("path", ["/account/", "/account/history/", "/account/orders/", "/account/rewards/"])
+    def test_fixed_query_count(self, shopper_client, shopper, other_shopper, program, make_order, path):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def fill(count):
+            for index in range(count):
+                order = make_order(shopper)
+                ledger.points_earn(member=shopper, points=10 + index, order=order, pending=False)
+                ledger.points_transfer(sender=shopper, recipient=other_shopper, points=1)
+                reward_redeem(member=shopper, reward=make_reward(name_en=f"R{index}", cost_points=1))
+
+        fill(2)
+        with CaptureQueriesContext(connection) as few:
+            assert shopper_client.get(path).status_code == 200
+        fill(6)
+        with CaptureQueriesContext(connection) as many:
+            assert shopper_client.get(path).status_code == 200
+        assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
+        assert len(few) <= 16
