@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .cabinet.services import profile_changes_log
 from .models import Channel, ConsentPurpose, ConsentText, Credentials, Member
 from .selectors import consent_history, member_events, member_search
 from .services import PROFILE_FIELDS, consent_record, member_enrol, member_update
@@ -135,7 +136,10 @@ class MemberForm(forms.ModelForm):
                 profile = {field: self.cleaned_data[field] for field in PROFILE_FIELDS if field in self.cleaned_data}
                 self.instance = member_enrol(channel=Channel.STAFF, **profile)
             elif changes := {field: self.cleaned_data[field] for field in self.changed_data if field in PROFILE_FIELDS}:
+                before = {field: getattr(self.instance, field) for field in changes}
                 member_update(member=self.instance, **changes)
+                # Staff's changes join the member's event log, old and new values (a birth date, say).
+                profile_changes_log(self.instance, before, channel=Channel.STAFF)
         except ValidationError as error:
             self.add_error(None, error)
 

@@ -45,7 +45,7 @@ def event_log(member, kind, *, changes=None, channel=Channel.CABINET, now=None):
     )
 
 
-def _send(template, *, member, subject, build_url, **context):
+def _send(template, *, member, subject, **context):
     settings_ = cabinet.settings()
     body = render_to_string(template, {"member": member, "program_name": settings_.name, **context})
     send_mail(f"{settings_.name}: {subject}", body, None, [member.email])
@@ -63,7 +63,6 @@ def _send_verification(credentials, build_url):
         "cabinet/email/verify_email.txt",
         member=credentials.member,
         subject=_("confirm your email"),
-        build_url=build_url,
         link=build_url(path),
     )
 
@@ -112,7 +111,6 @@ def sign_up(*, email, password, first_name="", language, consents, build_url, no
                 "cabinet/email/already_registered.txt",
                 member=member,
                 subject=_("you already have an account"),
-                build_url=build_url,
                 sign_in=build_url(reverse("cabinet:sign_in")),
                 reset=build_url(reverse("cabinet:password_reset")),
             )
@@ -214,7 +212,6 @@ def password_reset_request(*, email, build_url):
         "cabinet/email/password_reset.txt",
         member=member,
         subject=_("reset your password"),
-        build_url=build_url,
         link=build_url(path),
     )
 
@@ -242,6 +239,18 @@ def _jsonable(value):
     return value
 
 
+def profile_changes_log(member, before, *, channel=Channel.CABINET, now=None):
+    """Log what changed since ``before`` ({field: old value}) as one event with old and new values."""
+    changed = {
+        field: [_jsonable(old), _jsonable(getattr(member, field))]
+        for field, old in before.items()
+        if old != getattr(member, field)
+    }
+    if changed:
+        event_log(member, MemberEvent.Kind.PROFILE_CHANGED, changes=changed, channel=channel, now=now)
+    return changed
+
+
 @transaction.atomic
 def profile_update(*, member, changes, now=None):
     """Change the member's own profile. A birth date, once set, is changed
@@ -255,14 +264,7 @@ def profile_update(*, member, changes, now=None):
         raise TypeError(f"Members may not change {sorted(set(changes) - allowed)} themselves.")
     before = {field: getattr(member, field) for field in changes}
     member_update(member=member, **changes)
-    changed = {
-        field: [_jsonable(before[field]), _jsonable(getattr(member, field))]
-        for field in changes
-        if before[field] != getattr(member, field)
-    }
-    if changed:
-        event_log(member, MemberEvent.Kind.PROFILE_CHANGED, changes=changed, now=now)
-    return changed
+    return profile_changes_log(member, before, now=now)
 
 
 @transaction.atomic

@@ -133,3 +133,21 @@ def test_consent_texts_are_public_and_versioned(client, program):
     page = client.get("/account/consents/personal_data/").content.decode()
     assert "Version default" in page
     assert client.get("/account/consents/nonsense/").status_code == 404
+
+
+def test_staff_changes_in_the_admin_join_the_event_log(admin_client, shopper):
+    response = admin_client.post(
+        f"/admin/members/member/{shopper.pk}/change/",
+        {
+            "external_id": shopper.external_id,
+            "email": shopper.email,
+            "phone": shopper.phone,
+            "first_name": shopper.first_name,
+            "last_name": shopper.last_name,
+            "birth_date": "1985-02-03",
+            "language": shopper.language,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = MemberEvent.objects.get(member=shopper, kind=MemberEvent.Kind.PROFILE_CHANGED)
+    assert event.channel == "staff" and event.changes == {"birth_date": [None, "1985-02-03"]}
