@@ -164,13 +164,24 @@ def _find_for_sign_in(identifier):
     return getattr(member, "credentials", None) if member is not None else None
 
 
+def _identifier_key(identifier):
+    """The throttle's key for what was typed: one per account whatever the
+    spelling (+7 916 123-45-67 and 89161234567 count together)."""
+    identifier = (identifier or "").strip()
+    try:
+        normalised = normalise_email(identifier) if "@" in identifier else normalise_phone(identifier)
+    except Exception:  # noqa: BLE001 - a malformed identifier counts as typed
+        normalised = None
+    return normalised or identifier.lower()
+
+
 def sign_in_check(*, identifier, password, address, throttles, build_url, now=None):
     """The credentials that ``identifier`` (an email or phone) and ``password``
     open, or SignInRefused. Each failure counts against the identifier and the
     address; a success clears the identifier's count."""
     now = now or timezone.now()
     by_identifier, by_address = throttles
-    key = (identifier or "").strip().lower()
+    key = _identifier_key(identifier)
     if by_identifier.blocked(key) or by_address.blocked(address):
         raise SignInRefused("throttled")
     credentials = _find_for_sign_in(identifier)

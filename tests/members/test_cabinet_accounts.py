@@ -112,6 +112,13 @@ class TestSignIn:
         assert "Too many failed attempts" in response.content.decode()
         assert SESSION_MEMBER_KEY not in client.session
 
+    def test_spellings_of_one_phone_count_together(self, client, shopper, settings):
+        spellings = ["+7 916 123-45-67", "89161234567", "8 (916) 123 45 67", "+79161234567", "7-916-123-45-67"]
+        for spelling in spellings[: settings.CABINET_SIGN_IN_FAILURES_PER_ACCOUNT]:
+            client.post("/account/sign-in/", {"identifier": spelling, "password": "wrong"})
+        response = client.post("/account/sign-in/", {"identifier": "+79161234567", "password": PASSWORD})
+        assert response.status_code == 429
+
     def test_unknown_accounts_are_throttled_alike(self, client, program, settings):
         for _ in range(settings.CABINET_SIGN_IN_FAILURES_PER_ACCOUNT):
             client.post("/account/sign-in/", {"identifier": "nobody@example.com", "password": "wrong"})
