@@ -62,6 +62,11 @@ class ProgramAdmin(admin.ModelAdmin):
         ),
         (_("Time zone and rounding"), {"fields": ("time_zone", "rounding")}),
         (_("Returns and holds"), {"fields": ("negative_balance_policy", "hold_timeout_minutes")}),
+        (_("Personal cabinet"), {"fields": ("logo_url", "brand_colour", "accent_colour")}),
+        (
+            _("Gifts between members"),
+            {"fields": ("gifts_enabled", "gift_min_points", "gift_max_points", "gift_monthly_limit")},
+        ),
     )
 
     def changelist_view(self, request, extra_context=None):

@@ -97,3 +97,11 @@ class ReturnExceedsOrder(DomainError):
 class ReturnConflict(DomainError):
     code = "return_exists"
     default_message = _("A return with this number was already registered with different contents.")
+
+
+class GiftNotAllowed(DomainError):
+    """A gift outside the program's gift settings: ``details["reason"]`` says
+    which (disabled, too_small, too_large, monthly_limit, recipient)."""
+
+    code = "gift_not_allowed"
+    default_message = _("This gift is not allowed by the program's rules.")

@@ -20,6 +20,7 @@ For every account (``loyalty.selectors.ledger_mismatches`` checks it):
     held      = sum(held_delta)      = sum(points of active holds)
 """
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -44,6 +45,11 @@ def validate_time_zone(value):
 def validate_currency(value):
     if len(value) != 3 or not value.isalpha() or not value.isupper():
         raise ValidationError(_("Use a three-letter ISO 4217 code such as RUB."), code="invalid_currency")
+
+
+def validate_colour(value):
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(_("Use a colour in the form #1a73e8."), code="invalid_colour")
 
 
 def _percent_field(verbose_name, default, help_text=""):
@@ -150,6 +156,46 @@ class Program(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Points reserved for an order that is neither completed nor cancelled are released after this."),
     )
+    # The personal cabinet: branding and gifts between members.
+    logo_url = models.CharField(
+        _("logo URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("An image shown at the top of the personal cabinet: https://… or a path such as /static/logo.svg."),
+    )
+    brand_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#1f4e8c",
+        validators=[validate_colour],
+        help_text=_(
+            "The colour of the cabinet's header and buttons; text on it is black or white, whichever reads best."
+        ),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default="#b3541e",
+        validators=[validate_colour],
+        help_text=_("Highlights such as progress bars."),
+    )
+    gifts_enabled = models.BooleanField(
+        _("members may gift points"), default=True, help_text=_("Members send available points to other members.")
+    )
+    gift_min_points = models.PositiveIntegerField(
+        _("smallest gift, points"), default=1, validators=[MinValueValidator(1)]
+    )
+    gift_max_points = models.PositiveIntegerField(
+        _("largest gift, points"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    gift_monthly_limit = models.PositiveIntegerField(
+        _("gifts per member per month, points"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The most points one member may give away in a calendar month (program time zone). Empty: no limit."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -172,6 +218,8 @@ class Program(models.Model):
             isinstance(category, str) for category in self.excluded_categories
         ):
             raise ValidationError({"excluded_categories": _("Give a list of category names.")})
+        if self.gift_max_points is not None and self.gift_max_points < self.gift_min_points:
+            raise ValidationError({"gift_max_points": _("The largest gift must not be smaller than the smallest.")})
 
 
 STOREFRONT_KINDS = (

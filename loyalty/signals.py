@@ -16,3 +16,7 @@ order_placed = Signal()
 order_completed = Signal()
 order_cancelled = Signal()
 order_returned = Signal()
+
+# ``manage.py load_demo`` built the demo (``members``, ``cabinet_member``: the
+# member who signs in to the cabinet, ``now``): higher apps add their demo data.
+demo_loaded = Signal()

@@ -21,8 +21,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel, ConsentPurpose, Member
-from .selectors import consent_history, member_search
+from .cabinet.services import profile_changes_log
+from .models import Channel, ConsentPurpose, ConsentText, Credentials, Member
+from .selectors import consent_history, member_events, member_search
 from .services import PROFILE_FIELDS, consent_record, member_enrol, member_update
 
 
@@ -135,7 +136,10 @@ class MemberForm(forms.ModelForm):
                 profile = {field: self.cleaned_data[field] for field in PROFILE_FIELDS if field in self.cleaned_data}
                 self.instance = member_enrol(channel=Channel.STAFF, **profile)
             elif changes := {field: self.cleaned_data[field] for field in self.changed_data if field in PROFILE_FIELDS}:
+                before = {field: getattr(self.instance, field) for field in changes}
                 member_update(member=self.instance, **changes)
+                # Staff's changes join the member's event log, old and new values (a birth date, say).
+                profile_changes_log(self.instance, before, channel=Channel.STAFF)
         except ValidationError as error:
             self.add_error(None, error)
 
@@ -200,6 +204,8 @@ class MemberAdmin(ObjectToolsMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["consent_records"] = consent_history(obj)
+            context["cabinet_credentials"] = Credentials.objects.filter(member=obj).first()
+            context["member_events"] = member_events(obj)[:50]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
@@ -240,3 +246,21 @@ class MemberAdmin(ObjectToolsMixin, admin.ModelAdmin):
         return self.render_object_form(
             request, member, form, title=gettext("Record consent"), submit_label=gettext("Record")
         )
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """The consent texts shoppers agree to in the personal cabinet. A
+    published version is evidence of what members agreed to, so it is never
+    edited or deleted: publish a new version instead (the latest published
+    one is shown at sign-up and recorded with each consent)."""
+
+    list_display = ("purpose", "version", "published_at")
+    list_filter = ("purpose",)
+    fields = ("purpose", "version", "text_en", "text_ru", "published_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

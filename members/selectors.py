@@ -5,8 +5,9 @@ import contextlib
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from .models import ConsentPurpose, ConsentRecord, Member
+from .models import ConsentPurpose, ConsentRecord, ConsentText, Member, MemberEvent
 from .validation import normalise_email, normalise_phone
 
 
@@ -92,3 +93,16 @@ def _starts_with(alias, prefix):
 def consent_history(member):
     """Every grant and withdrawal of the member, newest first: the evidence staff see."""
     return ConsentRecord.objects.filter(member=member).order_by("-recorded_at", "-id")
+
+
+def consent_text_current(purpose, *, now=None):
+    """The latest published text of a consent, or None if the merchant has none."""
+    return (
+        ConsentText.objects.filter(purpose=purpose, published_at__lte=now or timezone.now())
+        .order_by("-published_at", "-id")
+        .first()
+    )
+
+
+def member_events(member):
+    return MemberEvent.objects.filter(member=member).order_by("-occurred_at", "-id")

@@ -12,11 +12,14 @@ class RewardsConfig(AppConfig):
         itself here."""
         from loyalty.api.contributors import member_contributors
         from loyalty.api.errors import DOMAIN_ERROR_STATUS
+        from loyalty.cabinet.explain import source_describers
         from loyalty.checkout import Stage, checkout_pipeline
-        from loyalty.signals import order_cancelled, order_completed, order_placed, order_returned
+        from loyalty.signals import demo_loaded, order_cancelled, order_completed, order_placed, order_returned
+        from members.cabinet.registry import cabinet
 
-        from . import checkout, exceptions, receivers, selectors
+        from . import checkout, demo, exceptions, receivers, selectors
         from .api.contributors import TierContributor
+        from .cabinet import blocks as cabinet_blocks
         from .catalog import checkout as coupon_checkout
         from .catalog import receivers as coupon_receivers
         from .memberships import receivers as membership_receivers
@@ -72,6 +75,16 @@ class RewardsConfig(AppConfig):
         order_returned.connect(
             membership_receivers.lower_on_order_returned, dispatch_uid="rewards.memberships.order_returned"
         )
+
+        # The personal cabinet (members' shell, loyalty's history).
+        cabinet.add_nav("rewards", _("Rewards"), "cabinet_rewards:catalog", order=30)
+        cabinet.add_nav("coupons", _("My coupons"), "cabinet_rewards:coupons", order=35)
+        cabinet.add_panel("tier", cabinet_blocks.tier_panel, order=20)
+        cabinet.add_rules_section("tiers", cabinet_blocks.tiers_section, order=40)
+        cabinet.add_rules_section("catalog", cabinet_blocks.catalog_section, order=50)
+        cabinet.add_export("rewards", cabinet_blocks.export_rewards)
+        source_describers.register("rewards.reward", cabinet_blocks.describe_reward_entries)
+        demo_loaded.connect(demo.add_demo_rewards, dispatch_uid="rewards.demo")
 
         # The API's statuses of rewards' errors (loyalty.api.errors must not
         # import rewards): 404 when what the request names does not exist,

@@ -8,11 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.test import Client
 from django.utils import timezone
 
 from loyalty.models import Account, ApiKey, Entry, Hold, Lot, Order, OrderReturn, Program, Storefront
 from loyalty.services.storefronts import api_key_digest
-from members.models import ConsentPurpose, ConsentRecord, Member
+from members.models import ConsentPurpose, ConsentRecord, ConsentText, Member
+from rewards.models import Coupon, MemberTier, Reward
 
 MEMBERS = 20
 
@@ -138,6 +140,20 @@ def test_demo_looks_like_a_living_program(tmp_path):
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password("admin")
     assert "admin / admin" in stdout
+
+    # A visitor can sign in to the personal cabinet as the demo member, who has points and a coupon.
+    assert "demo@example.com / demo" in stdout
+    client = Client()
+    response = client.post("/account/sign-in/", {"identifier": "demo@example.com", "password": "demo"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    dashboard = client.get("/account/")
+    assert dashboard.status_code == 200 and "Your points" in dashboard.content.decode()
+    member = Member.objects.get(email="demo@example.com")
+    assert member.points_account.available > 0
+    assert Coupon.objects.filter(member=member).exists()
+    assert Reward.objects.count() >= 4
+    assert MemberTier.objects.count() == MEMBERS, "every member is in a tier, as after the nightly job"
+    assert client.get("/account/history/").status_code == 200
     assert "Members:" in stderr and "History" in stderr, "progress is shown on stderr"
 
     assert_ledger_consistent()
@@ -158,6 +174,8 @@ def test_running_twice_duplicates_nothing(tmp_path):
 
     load(tmp_path, reset=True)
     assert counts() == before, "--reset loads the same demo (same seed) instead of adding to it"
+    assert ConsentText.objects.filter(purpose=ConsentPurpose.PERSONAL_DATA).exists(), "the merchant's texts stay"
+    assert Reward.objects.filter(name_en="Free shipping").count() == 1
     assert (tmp_path / "demo-api-key.txt").read_text().strip() != first_key
     assert_ledger_consistent()
 

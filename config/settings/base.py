@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "members.cabinet.middleware.CabinetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "members.cabinet.context.cabinet_context",
             ],
         },
     },
@@ -113,6 +115,14 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+
+# The personal cabinet (docs/cabinet.md): failed sign-ins allowed per email or
+# phone and per client address within the window, and emails per address an hour.
+CABINET_SIGN_IN_FAILURES_PER_ACCOUNT = env.int("CABINET_SIGN_IN_FAILURES_PER_ACCOUNT", default=5)
+CABINET_SIGN_IN_FAILURES_PER_ADDRESS = env.int("CABINET_SIGN_IN_FAILURES_PER_ADDRESS", default=20)
+CABINET_SIGN_IN_WINDOW_SECONDS = env.int("CABINET_SIGN_IN_WINDOW_SECONDS", default=15 * 60)
+CABINET_EMAILS_PER_ADDRESS_PER_HOUR = env.int("CABINET_EMAILS_PER_ADDRESS_PER_HOUR", default=5)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="loyalty@localhost")
 
 # Phone numbers without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")

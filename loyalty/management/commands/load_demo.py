@@ -30,6 +30,7 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from loyalty.exceptions import InsufficientPoints
@@ -38,11 +39,15 @@ from loyalty.rules import allocate_proportionally, base_points_for, money_for_po
 from loyalty.selectors import program_for_change
 from loyalty.services import ledger, ledger_jobs
 from loyalty.services.storefronts import api_key_create, storefront_create
-from members.models import Channel, ConsentPurpose, Member
-from members.services import consent_record, member_enrol
+from loyalty.signals import demo_loaded
+from members.cabinet.services import credentials_set_for_demo
+from members.models import Channel, ConsentPurpose, ConsentText, Member
+from members.services import consent_record, member_enrol, member_update
 
 DEMO_PROGRAM_NAME = "Demo Store Club"
 ADMIN_USERNAME = ADMIN_PASSWORD = "admin"
+# The demo member who can sign in to the personal cabinet (demo only).
+CABINET_EMAIL, CABINET_PASSWORD = "demo@example.com", "demo"
 SUPPORT_USERNAME = "support"
 PERSONAL_DATA_TEXT_VERSION = "2025-01"
 DEFAULT_API_KEY_FILE = Path(settings.BASE_DIR) / "var" / "demo-api-key.txt"
@@ -223,6 +228,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Admin (demo only, never in production): {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+        self.stdout.write(f"Personal cabinet (demo only): {CABINET_EMAIL} / {CABINET_PASSWORD}")
         self.stdout.write(f"API key of the storefront '{WEB_SHOP}': {web_shop_key}")
         if api_key_file:
             self.stdout.write(f"(also written to {api_key_file}; it cannot be shown again)")
@@ -240,7 +246,8 @@ class Command(BaseCommand):
         tables = set()
         for label in ("admin", "sessions", "auth", "members", "loyalty"):
             for model in apps.get_app_config(label).get_models(include_auto_created=True):
-                if model is not Permission:
+                # The merchant's consent texts are settings, not demo data.
+                if model not in (Permission, ConsentText):
                     tables.add(model._meta.db_table)
         tables &= set(connection.introspection.table_names())
         # CASCADE empties the tables of higher apps that point at members or orders too.
@@ -331,7 +338,31 @@ class DemoBuilder:
         ledger_jobs.release_stale_holds()
         ledger_jobs.activate_due_lots()
         ledger_jobs.expire_due_lots()
+        self.cabinet_member = self._cabinet_member()
+        # Higher apps add their demo data (rewards: a catalog and a coupon).
+        demo_loaded.send(sender=type(self), members=self.members, cabinet_member=self.cabinet_member, now=self.now)
         return keys[WEB_SHOP]
+
+    def _cabinet_member(self):
+        """The member a visitor signs in to the cabinet as: one with available
+        points, a history and (if any) points expiring soon."""
+        soon = self.now + datetime.timedelta(days=90)
+        candidates = (
+            Member.objects.filter(points_account__available__gt=0)
+            .annotate(
+                entries=Count("points_account__entries", distinct=True),
+                expiring=Count(
+                    "points_account__lots",
+                    filter=Q(points_account__lots__remaining__gt=0, points_account__lots__expires_at__lte=soon),
+                    distinct=True,
+                ),
+            )
+            .order_by("-expiring", "-entries", "pk")
+        )
+        member = candidates.first() or self.members[0]
+        member_update(member=member, email=CABINET_EMAIL, language="en")
+        credentials_set_for_demo(member=member, password=CABINET_PASSWORD, now=self.now)
+        return member
 
     # Setup
 

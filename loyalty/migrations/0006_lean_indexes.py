@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('loyalty', '0004_orders'),
+        ('loyalty', '0005_program_cabinet_settings'),
         ('members', '0002_member_name_prefix_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
