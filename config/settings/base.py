@@ -79,8 +79,24 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
+
+
+def with_prepared_statements(database):
+    """On PostgreSQL, bind parameters on the server so that psycopg prepares a
+    statement the connection has run five times: the server then neither
+    parses nor plans it again. Every request runs the same few statements,
+    and planning them was most of the database's work (bench/README.md).
+    DATABASE_PREPARED_STATEMENTS=false turns it off, for a pooler that cannot
+    keep prepared statements (PgBouncer before 1.21 in transaction mode)."""
+    if "postgresql" in database["ENGINE"] and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    return database
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"),
+    "default": with_prepared_statements(
+        env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}")
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS

@@ -2,12 +2,12 @@
 real there."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, with_prepared_statements
 
 SECRET_KEY = "test-only-key"
 DEBUG = False
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/loyalty"),
+    "default": with_prepared_statements(env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/loyalty")),
 }
 # test_<name of DATABASE_URL's database>: checkouts that point DATABASE_URL at
 # databases of their own (loyalty_cabinet, ...) never share a test database.

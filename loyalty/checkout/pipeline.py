@@ -9,7 +9,7 @@ loyalty never imports them::
 
     from loyalty.checkout import Stage, checkout_pipeline
 
-    checkout_pipeline.register(tier_discount, name="rewards.tier_discount", stage=Stage.DISCOUNTS, order=100)
+    checkout_pipeline.register(benefit_discount, name="rewards.benefit_discount", stage=Stage.DISCOUNTS, order=10)
 
 Positions are explicit: two steps at the same position are refused, because
 their order would otherwise depend on which app happened to load first.
