@@ -398,6 +398,16 @@ class Account(models.Model):
     lifetime_spent = models.BigIntegerField(_("lifetime spent"), default=0)
     lifetime_expired = models.BigIntegerField(_("lifetime expired"), default=0)
     last_purchase_at = models.DateTimeField(_("last purchase at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        _("next due at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The earliest moment something on the account may fall due: pending points becoming available, "
+            "points expiring, a reservation timing out. Never later than that moment; empty when nothing will."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

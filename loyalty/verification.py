@@ -11,6 +11,8 @@ the state of its lots and holds:
     lifetime_spent   = spent and captured - given back on returns
     lifetime_expired = expired
     debt > 0 only while no available lot has points left
+    next_due_at      <= the first moment a pending lot becomes available,
+                        an open lot expires or an active hold times out
 
 Accounts are read in key order, a chunk at a time, with one grouped query per
 source, so memory stays bounded however long the journal is.
@@ -18,7 +20,7 @@ source, so memory stays bounded however long the journal is.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 
 from .models import Account, Entry, Hold, HoldAllocation, Lot
 
@@ -62,12 +64,14 @@ def _lot_sums(first_id, last_id):
         available=Sum("remaining", filter=Q(is_pending=False), default=0),
         pending=Sum("remaining", filter=Q(is_pending=True), default=0),
         broken=Count("id", filter=Q(remaining__lt=0) | Q(remaining__gt=F("amount"))),
+        next_available=Min("available_at", filter=Q(is_pending=True)),
+        next_expiry=Min("expires_at", filter=Q(remaining__gt=0)),
     )
 
 
 def _hold_sums(first_id, last_id):
     active = Hold.objects.filter(account_id__gte=first_id, account_id__lte=last_id, status=Hold.Status.ACTIVE)
-    holds = _grouped(active, held=Sum("points"))
+    holds = _grouped(active, held=Sum("points"), next_timeout=Min("expires_at"))
     allocated = _grouped(
         HoldAllocation.objects.filter(hold__in=active).annotate(account_id=F("hold__account_id")),
         allocated=Sum("points"),
@@ -115,12 +119,27 @@ def _check_chunk(accounts):
             yield Mismatch(account_id, "lots with remaining outside 0..amount", 0, lot["broken"])
         if account["debt"] > 0 and (lot.get("available") or 0) > 0:
             yield Mismatch(account_id, "debt left unpaid while available lots have points", 0, lot["available"])
+        due = [lot.get("next_available"), lot.get("next_expiry"), (holds.get(account_id) or {}).get("next_timeout")]
+        first_due = min((moment for moment in due if moment is not None), default=None)
+        if first_due is not None and (account["next_due_at"] is None or account["next_due_at"] > first_due):
+            # The writes would not see it fall due: it would wait for the nightly jobs.
+            yield Mismatch(account_id, "next_due_at after the first due moment", account["next_due_at"], first_due)
 
 
 def ledger_mismatches(chunk_size=CHUNK_SIZE, on_chunk=None):
     """Yield every Mismatch in the ledger. ``on_chunk(n)`` is called after each
     chunk of n accounts, for progress reports."""
-    fields = ("pk", "available", "pending", "held", "debt", "lifetime_earned", "lifetime_spent", "lifetime_expired")
+    fields = (
+        "pk",
+        "available",
+        "pending",
+        "held",
+        "debt",
+        "lifetime_earned",
+        "lifetime_spent",
+        "lifetime_expired",
+        "next_due_at",
+    )
     last_id = None
     while True:
         page = Account.objects.order_by("pk")

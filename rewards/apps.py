@@ -27,7 +27,7 @@ class RewardsConfig(AppConfig):
         # The benefits of the tier and the paid membership (the best of each
         # kind wins) come first in their stages, before coupons and campaigns.
         # They read the member's tier and membership, loaded with the member.
-        checkout_pipeline.load_with_member(*selectors.MEMBER_BENEFITS)
+        checkout_pipeline.load_with_member(**selectors.MEMBER_BENEFITS)
         checkout_pipeline.register(
             checkout.benefit_discount, name="rewards.benefit_discount", stage=Stage.DISCOUNTS, order=10
         )

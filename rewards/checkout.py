@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from loyalty.rules import quantize_money, round_points
 
 from .benefits import Offer, best, free_shipping_winner
-from .selectors import member_tier_and_membership
+from .selectors import member_tier_and_plan
 
 
 @dataclass
@@ -53,12 +53,12 @@ def _benefits_of(calculation):
         benefits = _Benefits()
         member = calculation.member
         if member is not None and member.pk is not None:
-            tier, membership = member_tier_and_membership(member, now=timezone.now())
+            tier, plan = member_tier_and_plan(member, now=timezone.now())
             if tier is not None:
                 benefits.offers.append(Offer.of_tier(tier))
-            if membership is not None:
-                benefits.offers.append(Offer.of_plan(membership.plan))
-                benefits.saving = Saving(plan=membership.plan)
+            if plan is not None:
+                benefits.offers.append(Offer.of_plan(plan))
+                benefits.saving = Saving(plan=plan)
         _benefits_by_calculation[calculation] = benefits
     return _benefits_by_calculation[calculation]
 

@@ -570,7 +570,12 @@ class Membership(models.Model):
         return f"{self.member}: {self.plan}"
 
     def is_active_at(self, now):
-        return self.status == self.Status.ACTIVE and (self.expires_at is None or self.expires_at > now)
+        return self.active_at(self.status, self.expires_at, now)
+
+    @classmethod
+    def active_at(cls, status, expires_at, now):
+        """Whether a membership with this status and end gives its benefits at ``now``."""
+        return status == cls.Status.ACTIVE and (expires_at is None or expires_at > now)
 
 
 class MembershipPayment(models.Model):

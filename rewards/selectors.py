@@ -19,7 +19,7 @@ from loyalty.models import Entry, Order, OrderLine
 from loyalty.rules import end_of_local_day, local_date
 from members.models import Member
 
-from .models import MemberTier, Tier, TierChange, TierProgram
+from .models import Membership, MembershipPlan, MemberTier, Tier, TierChange, TierProgram
 
 _VALUE = DecimalField(max_digits=16, decimal_places=2)
 _LAST_MOMENT = datetime.timedelta(microseconds=1)
@@ -34,6 +34,11 @@ def tier_program_for_change():
 
 _tier_program_cache = ProcessCache(tier_program_for_change, models=[TierProgram])
 _tiers_cache = ProcessCache(lambda: tuple(Tier.objects.order_by("position")), models=[Tier])
+# Every plan, also those no longer sold: members who bought one keep its benefits.
+_plans_cache = ProcessCache(
+    lambda: {plan.pk: plan for plan in MembershipPlan.objects.select_related("grants_tier")},
+    models=[MembershipPlan, Tier],
+)
 
 
 def tier_program_get():
@@ -48,39 +53,45 @@ def tiers_list():
     return list(_tiers_cache.get())
 
 
+def tier_by_id(tier_id):
+    """A tier from the process cache (None for None)."""
+    return next((tier for tier in _tiers_cache.get() if tier.pk == tier_id), None)
+
+
 def member_tier_get(member):
     return MemberTier.objects.select_related("tier").filter(member=member).first()
 
 
-# What checkout reads of a member: RewardsConfig.ready() has loyalty read the
-# cart's member with these, so the benefit steps find them loaded.
-MEMBER_BENEFITS = ("tier_status__tier", "membership__plan__grants_tier")
+# What checkout reads of a member, as annotations of the member's own query
+# (RewardsConfig.ready() has loyalty add them to the cart's member): ids and
+# dates, resolved to tiers and plans from the process caches.
+MEMBER_BENEFITS = {
+    "benefit_tier_id": F("tier_status__tier_id"),
+    "benefit_plan_id": F("membership__plan_id"),
+    "benefit_membership_status": F("membership__status"),
+    "benefit_membership_expires_at": F("membership__expires_at"),
+}
 
 
-def _benefits_loaded(member):
-    return all(Member._meta.get_field(name).is_cached(member) for name in ("tier_status", "membership"))
-
-
-def member_tier_and_membership(member, *, now):
-    """The member's tier (None without one) and their membership if it is
-    active at ``now`` (None otherwise, with its plan and the tier the plan
-    grants): no query when ``member`` was read with MEMBER_BENEFITS, as
-    checkout's members are, one otherwise."""
-    if not _benefits_loaded(member):
-        member = Member.objects.select_related(*MEMBER_BENEFITS).filter(pk=member.pk).first()
-    status = getattr(member, "tier_status", None)
-    membership = getattr(member, "membership", None)
-    return (
-        status.tier if status is not None else None,
-        membership if membership is not None and membership.is_active_at(now) else None,
-    )
+def member_tier_and_plan(member, *, now):
+    """The member's tier (None without one) and the plan of their membership
+    if it is active at ``now`` (None otherwise): no query when ``member`` was
+    read with the MEMBER_BENEFITS annotations, as checkout's members are, one
+    otherwise."""
+    if hasattr(member, "benefit_tier_id"):
+        values = {name: getattr(member, name) for name in MEMBER_BENEFITS}
+    else:
+        values = Member.objects.filter(pk=member.pk).values(**MEMBER_BENEFITS).first() or dict.fromkeys(MEMBER_BENEFITS)
+    active = Membership.active_at(values["benefit_membership_status"], values["benefit_membership_expires_at"], now)
+    plan = _plans_cache.get().get(values["benefit_plan_id"]) if active else None
+    return tier_by_id(values["benefit_tier_id"]), plan
 
 
 def effective_tier(member, *, now):
     """The tier whose rewards the member may get: their own, or the one their
     active membership grants when that is higher. One query."""
-    tier, membership = member_tier_and_membership(member, now=now)
-    granted = membership.plan.grants_tier if membership is not None else None
+    tier, plan = member_tier_and_plan(member, now=now)
+    granted = plan.grants_tier if plan is not None else None
     if granted is not None and (tier is None or granted.position > tier.position):
         return granted
     return tier
@@ -151,21 +162,22 @@ def qualifying_value_expression(settings, *, start, end):
       returned; shipping is not spending on goods;
     * orders: those not returned in full.
     """
+    rows, member_field, total = _qualifying_rows(settings, start=start, end=end)
+    return _total(rows.filter(**{member_field: OuterRef("pk")}), member_field, total)
+
+
+def _qualifying_rows(settings, *, start, end):
+    """What the basis counts: (rows, the field naming their member, the sum
+    of their values). See ``qualifying_value_expression``."""
     if settings.basis == TierProgram.Basis.SPEND:
-        lines = OrderLine.objects.filter(_in_window("order__", start, end), order__member_id=OuterRef("pk"))
-        return _total(lines, "order__member_id", Sum(F("amount") - F("returned_value")))
+        lines = OrderLine.objects.filter(_in_window("order__", start, end))
+        return lines, "order__member_id", Sum(F("amount") - F("returned_value"), output_field=_VALUE)
     if settings.basis == TierProgram.Basis.ORDERS:
-        orders = Order.objects.filter(_in_window("", start, end), member_id=OuterRef("pk")).exclude(
-            status=Order.Status.RETURNED
-        )
-        return _total(orders, "member_id", Sum(Value(Decimal(1)), output_field=_VALUE))
-    entries = Entry.objects.filter(
-        _in_window("order__", start, end),
-        account_id=OuterRef("pk"),
-        kind__in=(Entry.Kind.EARN, Entry.Kind.CLAWBACK),
-    )
+        orders = Order.objects.filter(_in_window("", start, end)).exclude(status=Order.Status.RETURNED)
+        return orders, "member_id", Sum(Value(Decimal(1)), output_field=_VALUE)
+    entries = Entry.objects.filter(_in_window("order__", start, end), kind__in=(Entry.Kind.EARN, Entry.Kind.CLAWBACK))
     signed = Case(When(kind=Entry.Kind.EARN, then=F("points")), default=-(F("points") + F("shortfall")))
-    return _total(entries, "account_id", Sum(signed, output_field=_VALUE))
+    return entries, "account_id", Sum(signed, output_field=_VALUE)
 
 
 def qualifying_values(member_ids, settings, program, *, end):
@@ -175,7 +187,11 @@ def qualifying_values(member_ids, settings, program, *, end):
 
 
 def qualifying_value(member, settings, program, *, end):
-    return qualifying_values([member.pk], settings, program, end=end).get(member.pk, Decimal(0))
+    """One member's qualifying value: an aggregate over their own rows, the
+    query every completed order runs to see whether the member moves up."""
+    rows, member_field, total = _qualifying_rows(settings, start=window_start(end, settings, program), end=end)
+    value = rows.filter(**{member_field: member.pk}).aggregate(value=total)["value"]
+    return value if value is not None else Decimal(0)
 
 
 def period_value(member_ids, settings, program, *, review_at):

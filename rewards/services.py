@@ -31,6 +31,7 @@ from .selectors import (
     period_value,
     qualifying_value,
     qualifying_values,
+    tier_by_id,
     tier_program_for_change,
     tier_program_get,
     tiers_list,
@@ -147,7 +148,11 @@ def _apply(member_id, status, move, context, **details):
 
 
 def _locked_status(member):
-    return MemberTier.objects.select_for_update().select_related("tier").filter(member=member).first()
+    """The member's tier row, locked; its tier from the process cache."""
+    status = MemberTier.objects.select_for_update().filter(member=member).first()
+    if status is not None:
+        status.tier = tier_by_id(status.tier_id)
+    return status
 
 
 @unit_of_work()

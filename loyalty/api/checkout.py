@@ -90,13 +90,11 @@ class CartSerializer(serializers.Serializer):
 
 def _member_with_account(external_id):
     """The member with this external id, their account and whatever the
-    checkout steps read of them (``checkout_pipeline.member_related``) loaded
-    in the same query."""
+    checkout steps read of them (``checkout_pipeline.member_annotations``)
+    loaded in the same query."""
     if not isinstance(external_id, str):
         raise ValidationError({"member": [_("Give the member's external id, or null for a guest.")]})
-    members = members_with_account()
-    if checkout_pipeline.member_related:  # select_related() with no path would follow every foreign key
-        members = members.select_related(*checkout_pipeline.member_related)
+    members = members_with_account().annotate(**checkout_pipeline.member_annotations)
     member = members.filter(external_id=external_id).first()
     if member is None:
         raise NotFound(_("No member has this external id."), code="member_not_found")

@@ -27,6 +27,7 @@ from .serializers import (
     MemberInputSerializer,
     MemberLookupSerializer,
     MemberSerializer,
+    represent,
 )
 
 EXPIRING_DAYS_SHOWN = 3
@@ -72,7 +73,7 @@ def _member_data(member):
         "pending_points": schedule["pending"],
         **member_contributors.represent(member),
     }
-    return MemberSerializer(payload).data
+    return represent(MemberSerializer, payload)
 
 
 class MemberView(APIView):

@@ -30,7 +30,7 @@ from .checkout import (
 )
 from .idempotency import idempotent
 from .schema import ErrorSerializer
-from .serializers import EntryDeltasSerializer
+from .serializers import EntryDeltasSerializer, represent
 
 TAGS = ["orders"]
 NUMBER_MAX_LENGTH = Order._meta.get_field("number").max_length
@@ -237,7 +237,7 @@ def _order_data(order):
     its member and hold; a query each adds its lines, entries and (after a
     return) returns."""
     prefetch_related_objects([order], *_order_parts(with_returns=order.status not in _STATUSES_WITHOUT_RETURNS))
-    return OrderSerializer(order).data
+    return represent(OrderSerializer, order)
 
 
 # Views
@@ -420,7 +420,7 @@ class OrderView(APIView):
     )
     def get(self, request, number):
         storefront = request.auth.storefront
-        return Response(OrderSerializer(_order_or_404(storefront, number, _orders(storefront))).data)
+        return Response(represent(OrderSerializer, _order_or_404(storefront, number, _orders(storefront))))
 
 
 class OrderCompleteView(APIView):
@@ -513,6 +513,6 @@ class OrderReturnsView(APIView):
             amount=data.get("amount"),
         )
         return Response(
-            OrderReturnResultSerializer(registered).data,
+            represent(OrderReturnResultSerializer, registered),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

@@ -1,6 +1,8 @@
 """The shapes of the storefront API's requests and answers. Validation here is
 only about shape; the rules of the domain are the services'."""
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +13,19 @@ from members.validation import normalise_email, normalise_phone
 from ..models import Entry
 
 # Members
+
+
+@functools.cache
+def _bound(serializer_class):
+    return serializer_class()
+
+
+def represent(serializer_class, instance):
+    """``serializer_class(instance).data``, with the serializer built once per
+    process: DRF deep-copies every declared field, nested serializers and all,
+    for each new serializer, and for an order that copy cost more than the
+    rest of its representation. For answers only (no input, no context)."""
+    return _bound(serializer_class).to_representation(instance)
 
 
 class ConsentSerializer(serializers.Serializer):

@@ -14,9 +14,10 @@ loyalty never imports them::
 Positions are explicit: two steps at the same position are refused, because
 their order would otherwise depend on which app happened to load first.
 
-A step that reads something of the member's (their tier) declares it with
-``load_with_member("tier_status__tier")``: the storefront API then reads the
-cart's member with it in one query, and the step finds it on the member.
+A step that reads something of the member's (their tier) declares it as an
+annotation, ``load_with_member(tier_id=F("tier_status__tier_id"))``: the
+storefront API then reads the cart's member with it in one query, and the
+step finds it on the member (``member.tier_id``).
 """
 
 import enum
@@ -70,7 +71,7 @@ class Pipeline:
     def __init__(self):
         self._steps_by_name = {}
         self._ordered = ()
-        self._member_related = set()
+        self._member_annotations = {}
 
     def register(self, handler, *, name, stage, order):
         """Add ``handler`` at (``stage``, ``order``) under a unique ``name``.
@@ -104,15 +105,20 @@ class Pipeline:
         """The registered steps in the order they run."""
         return self._ordered
 
-    def load_with_member(self, *paths):
-        """Read the cart's member with these relations (``select_related``
-        paths from Member): what steps read of the member then costs no query
-        of its own, whatever the number of steps reading it."""
-        self._member_related.update(paths)
+    def load_with_member(self, **annotations):
+        """Read the cart's member with these annotations (expressions over
+        Member): what steps read of the member then costs no query of its
+        own, whatever the number of steps reading it. Values (ids, dates),
+        not related rows: building related model instances costs more than
+        the query itself."""
+        for name, expression in annotations.items():
+            if name in self._member_annotations and self._member_annotations[name] != expression:
+                raise ImproperlyConfigured(f"Another expression is loaded with the member as {name!r}.")
+        self._member_annotations.update(annotations)
 
     @property
-    def member_related(self):
-        return tuple(sorted(self._member_related))
+    def member_annotations(self):
+        return dict(self._member_annotations)
 
 
 checkout_pipeline = Pipeline()

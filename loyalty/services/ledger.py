@@ -46,7 +46,7 @@ from ..models import Account, Entry, Hold, HoldAllocation, Lot, Program
 from ..rules import available_at_for, expires_at_for, hold_expires_at
 from ..selectors import program_get
 from ..transactions import unit_of_work
-from .ledger_jobs import apply_due_for, has_due_rows
+from .ledger_jobs import apply_due_for, is_due, note_due
 from .lots import settle_debt, take_from_lots
 
 _IDEMPOTENCY_CONSTRAINT = "entry_idempotency_key_unique"
@@ -87,13 +87,15 @@ def _replay(idempotency_key, fingerprint):
 
 
 def _lock(member_id, now, program):
-    """The member's account, locked for this transaction, with everything due applied."""
-    locked = Account.objects.select_for_update(of=("self",)).annotate(has_due=has_due_rows(now, program))
+    """The member's account, locked for this transaction, with everything due
+    applied. The account row says whether anything is due (``is_due``), so
+    an account with nothing due costs this one statement."""
+    locked = Account.objects.select_for_update(of=("self",))
     account = locked.filter(pk=member_id).first()
     if account is None:
         Account.objects.bulk_create([Account(member_id=member_id, created_at=now)], ignore_conflicts=True)
         account = locked.get(pk=member_id)
-    if account.has_due:
+    if is_due(account, now, program):
         apply_due_for([account.pk], now, program)
         account = locked.get(pk=member_id)
     return account
@@ -158,7 +160,7 @@ def _record(account, kind, points, *, now, available=0, pending=0, held=0, **fie
 
 def _new_lot(account, points, *, now, program, order=None, pending=False, expires_at=None):
     available_at = available_at_for(now, program) if pending else now
-    return Lot.objects.create(
+    lot = Lot.objects.create(
         account=account,
         order=order,
         amount=points,
@@ -168,9 +170,20 @@ def _new_lot(account, points, *, now, program, order=None, pending=False, expire
         expires_at=expires_at if expires_at is not None else expires_at_for(now, program),
         created_at=now,
     )
+    note_due(account, lot.available_at if lot.is_pending else None, lot.expires_at)
+    return lot
 
 
-_BALANCES = ["available", "pending", "held", "debt", "lifetime_earned", "lifetime_spent", "last_purchase_at"]
+_BALANCES = [
+    "available",
+    "pending",
+    "held",
+    "debt",
+    "lifetime_earned",
+    "lifetime_spent",
+    "last_purchase_at",
+    "next_due_at",
+]
 
 
 def _save_balances(account):
@@ -348,6 +361,7 @@ def _reserve(account, program, points, *, now, order, storefront, idempotency_ke
         created_at=now,
         expires_at=hold_expires_at(now, program),
     )
+    note_due(account, hold.expires_at)
     HoldAllocation.objects.bulk_create(
         HoldAllocation(hold=hold, lot=lot, points=taken) for lot, taken in take_from_lots(account, points)
     )
@@ -477,6 +491,7 @@ def hold_release(*, hold, storefront=None, reason="", now=None):
     hold.status, hold.resolved_at = Hold.Status.RELEASED, now
     account.available += hold.points
     account.held -= hold.points
+    note_due(account, *(allocation.lot.expires_at for allocation in allocations))
     _save_balances(account)
     if any(a.lot.expires_at is not None and a.lot.expires_at <= now for a in allocations):
         # The reservation outlived the points' expiry: they burn now, as they would have.
@@ -798,6 +813,7 @@ def points_transfer(*, sender, recipient, points, reason="", now=None, idempoten
     )
     sender_account.available -= points
     recipient_account.available += points
+    note_due(recipient_account, *by_expiry)
     _save_balances(sender_account)
     _save_balances(recipient_account)
     return outgoing, incoming

@@ -9,20 +9,26 @@ updated from correlated sums, and the due rows are marked done. Running a job
 twice finds nothing due the second time.
 
 The services call ``apply_due_for`` on the account they have locked before
-any write, so balances are exact at every write even between job runs.
+any write, so balances are exact at every write even between job runs. To
+know whether anything is due without a query, each account keeps
+``next_due_at``: the earliest moment one of its pending lots becomes
+available, one of its lots expires or one of its holds times out. Writes
+lower it when they add such a moment; ``refresh_next_due`` sets it exactly
+after due rows were applied. It may be earlier than needed (a hold captured
+before its time ran out leaves it), never later.
 """
 
+import datetime
 import logging
 
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     Case,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -30,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from ..models import Account, Entry, Hold, HoldAllocation, Lot
@@ -216,23 +222,61 @@ def _settle_debts(account_ids):
         settle_debt(account)
 
 
+# When something falls due next
+
+_NEVER = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
+def _earliest(queryset, field):
+    per_account = queryset.filter(account_id=OuterRef("pk")).order_by().values("account_id").annotate(at=Min(field))
+    return Coalesce(Subquery(per_account.values("at")), Value(_NEVER), output_field=DateTimeField())
+
+
+def refresh_next_due(account_ids):
+    """Set ``next_due_at`` of the accounts exactly, in one statement: the
+    earliest moment a pending lot becomes available, an open lot expires or
+    an active hold times out (NULL when there is none)."""
+    earliest = Least(
+        _earliest(Lot.objects.filter(is_pending=True), "available_at"),
+        _earliest(Lot.objects.filter(remaining__gt=0, expires_at__isnull=False), "expires_at"),
+        _earliest(Hold.objects.filter(status=Hold.Status.ACTIVE), "expires_at"),
+    )
+    Account.objects.filter(pk__in=account_ids).update(next_due_at=NullIf(earliest, Value(_NEVER)))
+
+
+def is_due(account, now, program):
+    """Whether something on the account has fallen due at ``now``, from the
+    account row alone: its ``next_due_at``, or, under an inactivity policy,
+    no purchase for too long while it still has points."""
+    if account.next_due_at is not None and account.next_due_at <= now:
+        return True
+    cutoff = inactivity_cutoff(now, program)
+    if cutoff is None:
+        return False
+    last_activity = account.last_purchase_at or account.created_at
+    return last_activity < cutoff and account.available + account.debt + account.pending > 0
+
+
+def note_due(account, *moments):
+    """Lower the account's ``next_due_at`` (in memory) to the earliest of
+    ``moments`` that is set: a write that adds a lot or a hold notes when it
+    falls due."""
+    moments = [moment for moment in (account.next_due_at, *moments) if moment is not None]
+    account.next_due_at = min(moments) if moments else None
+
+
 # Entry points
-
-
-def has_due_rows(now, program):
-    """A boolean expression over accounts: something is due on this account."""
-    lots_due = Lot.objects.filter(_activation_due(now) | _expiry_due(now, program), account_id=OuterRef("pk"))
-    holds_due = Hold.objects.filter(_stale_holds(now), account_id=OuterRef("pk"))
-    return ExpressionWrapper(Q(Exists(lots_due)) | Q(Exists(holds_due)), output_field=BooleanField())
 
 
 def apply_due_for(account_ids, now, program):
     """Bring accounts the caller has locked up to date: release stale holds,
     activate due lots, burn expired ones (in this order, so points released
-    into a lot that has meanwhile expired burn at once)."""
+    into a lot that has meanwhile expired burn at once), and set when
+    something falls due next."""
     _release_stale(account_ids, now)
     _activate(account_ids, now)
     _expire(account_ids, now, program)
+    refresh_next_due(account_ids)
 
 
 def _run(name, candidates, step, now, batch_size):
@@ -250,6 +294,7 @@ def _run(name, candidates, step, now, batch_size):
             if not account_ids:
                 break
             touched_rows += step(account_ids, now)
+            refresh_next_due(account_ids)
         touched_accounts += len(account_ids)
         last_id = account_ids[-1]
     logger.info("%s: %d rows on %d accounts", name, touched_rows, touched_accounts)

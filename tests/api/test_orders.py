@@ -465,7 +465,7 @@ class TestQueryCount:
     the member's history."""
 
     PLACE = 17
-    COMPLETE = 20
+    COMPLETE = 19
     MEMBER_READ = 3
 
     @pytest.fixture(params=[0, 100], ids=["new-member", "long-history"])

@@ -433,3 +433,64 @@ class TestDatabaseGuards:
 
     def test_runs_on_postgresql(self):
         assert connection.vendor == "postgresql"
+
+
+class TestNextDue:
+    """The account row knows when something on it falls due next, so a write
+    to an account with nothing due locks it in one statement, and a write
+    after that moment applies what fell due first."""
+
+    def next_due(self, member):
+        member.points_account.refresh_from_db()
+        return member.points_account.next_due_at
+
+    def test_writes_note_the_first_moment_something_falls_due(self, program, member, make_order, now):
+        earned = ledger.points_earn(member=member, points=100, order=make_order(member), now=now)
+        assert self.next_due(member) == earned.lot.available_at  # pending for the return window
+
+        credit(member, 50, now)
+        hold = ledger.hold_reserve(member=member, points=20, now=now)
+        assert self.next_due(member) == hold.expires_at  # a hold times out before the window closes
+
+    def test_nothing_due_costs_one_statement_to_lock(self, program, member, now, django_assert_num_queries):
+        credit(member, 100, now)
+
+        with django_assert_num_queries(1):  # inside the test's transaction
+            ledger.account_lock(member=member, now=now + days(1))
+
+    def test_a_write_after_the_moment_applies_what_fell_due_and_knows_the_next(self, program, member, make_order, now):
+        earned = ledger.points_earn(member=member, points=100, order=make_order(member), now=now)
+        later = earned.lot.available_at + days(1)
+
+        ledger.points_spend(member=member, points=40, now=later)
+
+        assert balances(member) == {"available": 60, "pending": 0, "held": 0, "debt": 0}
+        assert self.next_due(member) == earned.lot.expires_at
+
+    def test_a_moment_left_early_by_a_captured_hold_is_set_exactly_on_the_next_write(self, program, member, now):
+        entry = credit(member, 100, now)
+        hold = ledger.hold_reserve(member=member, points=30, now=now)
+        ledger.hold_capture(hold=hold, now=now)
+        assert self.next_due(member) == hold.expires_at  # early, never late
+
+        ledger.points_spend(member=member, points=10, now=hold.expires_at + days(1))
+
+        assert self.next_due(member) == entry.lot.expires_at
+        assert balances(member)["available"] == 60
+        assert_ledger_consistent()
+
+    def test_the_jobs_leave_the_exact_moment(self, program, member, make_order, now):
+        earned = ledger.points_earn(member=member, points=100, order=make_order(member), now=now)
+
+        ledger_jobs.activate_due_lots(now=earned.lot.available_at)
+
+        assert self.next_due(member) == earned.lot.expires_at
+
+    def test_an_inactive_account_burns_its_points_on_the_next_write(self, program, member, now):
+        program.inactivity_expiry_days = 180
+        program.save()
+        credit(member, 100, now)
+        ledger.points_earn(member=member, points=5, pending=False, now=now + days(200))
+
+        assert balances(member)["available"] == 5
+        assert member.points_account.lifetime_expired == 100

@@ -1,5 +1,7 @@
 """The verify command: clean on a consistent ledger, loud on a corrupted one."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -55,3 +57,15 @@ def test_a_lot_changed_behind_the_ledgers_back_is_reported(capsys, ledger_with_h
 
     assert code == 1
     assert f"account {victim.pk}: available = available lots - debt: cached 50, actual 80" in out
+
+
+def test_a_due_moment_the_account_does_not_know_of_is_reported(capsys, ledger_with_history, now):
+    """Writes would not apply what falls due before the account's
+    next_due_at: it must never be later than the first due moment."""
+    victim = ledger_with_history[1]
+    Account.objects.filter(pk=victim.pk).update(next_due_at=now + datetime.timedelta(days=5000))
+
+    code, out, _ = run_verify(capsys)
+
+    assert code == 1
+    assert f"account {victim.pk}: next_due_at after the first due moment" in out

@@ -314,6 +314,7 @@ class MemberLedger:
         self.lifetime_earned = self.lifetime_spent = self.lifetime_expired = 0
         self.last_purchase = None
         self.lots = []
+        self.holds = []
         self.next_due = _NEVER
 
     # Entries and lots
@@ -366,6 +367,15 @@ class MemberLedger:
         self.lots.append(lot)
         self._due_at(lot)
         return lot
+
+    def next_due_at(self):
+        """The account's ``next_due_at`` as the ledger services keep it
+        (ledger_jobs.refresh_next_due): the earliest moment a pending lot
+        becomes available, an open lot expires or an active hold times out."""
+        moments = [lot.available_at for lot in self.lots if lot.pending]
+        moments += [lot.expires_at for lot in self.lots if lot.remaining and lot.expires_at is not None]
+        moments += [hold.expires_at for hold in self.holds if hold.status == ACTIVE]
+        return min(moments, default=None)
 
     def _due_at(self, lot):
         if lot.pending and lot.available_at < self.next_due:
@@ -515,6 +525,7 @@ class MemberLedger:
         self.available -= points
         self.held += points
         gen.holds_of_batch.append((self.member_id, hold))
+        self.holds.append(hold)
         return hold
 
     def capture(self, hold, at):
@@ -553,7 +564,7 @@ class MemberLedger:
         # Points released into a lot that expired meanwhile burn at once.
         self.advance(at)
 
-    def clawback_from_order_lot(self, lot, points, at, order_id, return_id, reason):
+    def clawback_from_order_lot(self, lot, points, at, order_id, reason):
         """A return's clawback while the order's own lot still has every point
         (the generator returns orders before anything else can touch the lot)."""
         lot.remaining -= points
@@ -572,12 +583,12 @@ class MemberLedger:
             order=order_id,
             storefront=self.gen.storefront_id,
             reason=reason,
-            key=f"order:{order_id}:return:{return_id}:clawback",
+            key=f"order:{order_id}:return:{reason}:clawback",  # the reason is the return number
             fingerprint=ledger_fingerprint(op="clawback", member=self.member_id, points=points, order=order_id),
         )
         self.lifetime_earned -= points
 
-    def refund(self, points, at, order_id, return_id, reason):
+    def refund(self, points, at, order_id, reason):
         lot = self.new_lot(points, at, pending=False)
         self.entry(
             REFUND,
@@ -588,7 +599,7 @@ class MemberLedger:
             order=order_id,
             storefront=self.gen.storefront_id,
             reason=reason,
-            key=f"order:{order_id}:return:{return_id}:refund",
+            key=f"order:{order_id}:return:{reason}:refund",
             fingerprint=ledger_fingerprint(op="refund", member=self.member_id, points=points, order=order_id),
         )
         self.available += points
@@ -775,6 +786,7 @@ class Generator:
                 "lifetime_spent",
                 "lifetime_expired",
                 "last_purchase_at",
+                "next_due_at",
                 "created_at",
             ),
         )
@@ -1061,6 +1073,7 @@ class Generator:
                 account.lifetime_spent,
                 account.lifetime_expired,
                 account.last_purchase,
+                account.next_due_at(),
                 enrolled,
             )
         )
@@ -1129,12 +1142,10 @@ class Generator:
                     return_number = f"R{order_id}"
                     if lot is not None:
                         account.advance(returned_at)
-                        account.clawback_from_order_lot(
-                            lot, priced.earned, returned_at, order_id, return_id, return_number
-                        )
+                        account.clawback_from_order_lot(lot, priced.earned, returned_at, order_id, return_number)
                     if priced.points:
                         account.advance(returned_at)
-                        account.refund(priced.points, returned_at, order_id, return_id, return_number)
+                        account.refund(priced.points, returned_at, order_id, return_number)
                     self.returns.rows.append(
                         (
                             return_id,
