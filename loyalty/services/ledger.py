@@ -27,7 +27,6 @@ from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -503,14 +502,22 @@ def hold_release(*, hold, storefront=None, reason="", now=None):
 
 
 def _order_totals(account, order):
-    """What the order moved so far: earned, taken back (and short), spent, given back."""
-    return Entry.objects.filter(account=account, order=order).aggregate(
-        earned=Sum("points", filter=Q(kind=Entry.Kind.EARN), default=0),
-        clawed=Sum("points", filter=Q(kind=Entry.Kind.CLAWBACK), default=0),
-        short=Sum("shortfall", filter=Q(kind=Entry.Kind.CLAWBACK), default=0),
-        spent=Sum("points", filter=Q(kind__in=(Entry.Kind.CAPTURE, Entry.Kind.SPEND)), default=0),
-        refunded=Sum("points", filter=Q(kind=Entry.Kind.REFUND), default=0),
-    )
+    """What the order moved so far: earned, taken back (and short), spent,
+    given back. An order has a handful of entries: they are summed here
+    rather than by five filtered aggregates the ORM would compile each time."""
+    totals = dict.fromkeys(("earned", "clawed", "short", "spent", "refunded"), 0)
+    entries = Entry.objects.filter(account=account, order=order).values_list("kind", "points", "shortfall")
+    for kind, points, shortfall in entries:
+        if kind == Entry.Kind.EARN:
+            totals["earned"] += points
+        elif kind == Entry.Kind.CLAWBACK:
+            totals["clawed"] += points
+            totals["short"] += shortfall
+        elif kind in (Entry.Kind.CAPTURE, Entry.Kind.SPEND):
+            totals["spent"] += points
+        elif kind == Entry.Kind.REFUND:
+            totals["refunded"] += points
+    return totals
 
 
 def _clawback(account, program, order, points, totals, *, now, storefront, reason, idempotency_key, fingerprint):
