@@ -244,7 +244,7 @@ class TestLedgerLists:
         )
 
     @pytest.mark.parametrize(
-        ("params", "expected"), [({"kind__exact": "spend"}, 1), ({"occurred_at__gte": "2020-01-01"}, 2)]
+        ("params", "expected"), [({"kind__exact": "spend"}, 1), ({"occurred_at__gte": "2020-01-01 00:00:00+00:00"}, 2)]
     )
     def test_entries_are_filtered_by_kind_and_date(self, admin_client, program, member, params, expected):
         ledger.points_earn(member=member, points=100, pending=False)
