@@ -686,7 +686,9 @@ def order_points_reserve(*, order, account, now=None):
 def order_points_settle(*, order, points_earned, now=None):
     """Settle a completed order: capture its hold (if it spent points) and
     credit what it earned (if anything), pending until the return window
-    closes. Returns (capture entry or None, earn entry or None).
+    closes. The completion is the member's last purchase, whatever points it
+    moved (an inactivity policy counts from it). Returns (capture entry or
+    None, earn entry or None).
 
     The caller holds the order's row lock and has checked that the order was
     not completed before, so nothing here can run twice for one order; the
@@ -714,6 +716,7 @@ def order_points_settle(*, order, points_earned, now=None):
             idempotency_key=f"order:{order.pk}:earn",
             fingerprint=_earn_fingerprint(order.member_id, points_earned, order.pk, True, None),
         )
+    account.last_purchase_at = now
     _save_balances(account)
     return captured, earned
 

@@ -134,6 +134,20 @@ class TestCompleteAndCancel:
         assert (order.status, order.hold.status) == (Order.Status.CANCELLED, Hold.Status.RELEASED)
         assert balances(rich_member)["available"] == 1000
 
+    def test_an_order_that_moves_no_points_is_still_a_purchase(self, place, rich_member, program, now):
+        """Under an inactivity policy the points live as long as the member
+        buys, also when a purchase earns nothing (a category that never earns)."""
+        program.inactivity_expiry_days = 30
+        program.excluded_categories = ["gift_cards"]
+        program.save()
+        order = place(rich_member, line("1000.00", category="gift_cards"))
+        assert (order.points_spent, order.points_earned) == (0, 0)
+
+        order_complete(order=order, now=now + days(20))
+        ledger.points_earn(member=rich_member, points=1, pending=False, now=now + days(45))
+
+        assert balances(rich_member)["available"] == 1001
+
     def test_a_completed_order_cannot_be_cancelled(self, place, rich_member, now):
         order = place(rich_member, line("1000.00"))
         order_complete(order=order, now=now)
