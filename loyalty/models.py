@@ -315,7 +315,11 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         constraints = [models.UniqueConstraint(fields=["storefront", "number"], name="order_number_unique")]
-        indexes = [models.Index(fields=["member", "-placed_at"], name="order_member_idx")]
+        indexes = [
+            models.Index(fields=["member", "-placed_at"], name="order_member_idx"),
+            # Jobs that look at the orders completed since their last run (the tiers' nightly one).
+            models.Index(fields=["completed_at"], name="order_completed_idx", condition=Q(completed_at__isnull=False)),
+        ]
 
     def __str__(self):
         return self.number
@@ -377,6 +381,7 @@ class OrderReturn(models.Model):
         verbose_name = _("return")
         verbose_name_plural = _("returns")
         constraints = [models.UniqueConstraint(fields=["order", "number"], name="order_return_unique")]
+        indexes = [models.Index(fields=["created_at"], name="order_return_created_idx")]
 
     def __str__(self):
         return self.number

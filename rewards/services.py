@@ -228,21 +228,23 @@ def tier_assign(*, member, tier, staff_user, note, locked_until=None, now=None):
 def _candidates(settings, now):
     """Members whose tier could move: those with orders completed or returned
     since the last run, those whose review, grace period or lock is due, and
-    those who have no tier yet, in the order of their ids."""
+    those who have no tier yet, in the order of their ids. The first run
+    looks at everyone.
+
+    The query runs again for every batch (from the last id on): its
+    subqueries read the orders and returns since the last run through their
+    time indexes, a day's worth, however long the history."""
     since = settings.last_evaluated_at
+    if since is None:
+        return Member.objects.order_by("pk").values_list("pk", flat=True)
     changed = (
         Q(tier_status__isnull=True)
         | Q(tier_status__review_at__lte=now)
         | Q(tier_status__grace_until__lte=now)
         | Q(tier_status__locked_until__lte=now)
     )
-    ordered = Order.objects.filter(member_id__isnull=False)
-    returned = OrderReturn.objects.all()
-    if since is not None:
-        ordered = ordered.filter(completed_at__gte=since)
-        returned = returned.filter(created_at__gte=since)
-    else:
-        ordered = ordered.filter(completed_at__isnull=False)
+    ordered = Order.objects.filter(member_id__isnull=False, completed_at__gte=since)
+    returned = OrderReturn.objects.filter(created_at__gte=since)
     changed |= Q(pk__in=ordered.values("member_id")) | Q(pk__in=returned.values("order__member_id"))
     return Member.objects.filter(changed).order_by("pk").values_list("pk", flat=True)
 

@@ -57,3 +57,22 @@ def test_wsgi_application_defaults_to_production_settings():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "config.settings.prod"
+
+
+def test_the_web_processes_prepare_statements_and_the_others_do_not():
+    """Web requests repeat key lookups, which prepared statements spare the
+    planner; a worker's batches are better planned one by one."""
+    options = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    web = run(["-c", f"import config.wsgi; {options}"], settings_module=None, **PRODUCTION_ENV)
+    worker = run(["-c", f"import django; django.setup(); {options}"], **PRODUCTION_ENV)
+    behind_an_old_pooler = run(
+        ["-c", f"import config.wsgi; {options}"],
+        settings_module=None,
+        DATABASE_PREPARED_STATEMENTS="false",
+        **PRODUCTION_ENV,
+    )
+
+    assert web.returncode == worker.returncode == behind_an_old_pooler.returncode == 0, web.stderr + worker.stderr
+    assert web.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert worker.stdout.strip() == "{}"
+    assert behind_an_old_pooler.stdout.strip() == "{}"

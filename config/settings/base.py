@@ -81,14 +81,20 @@ SQLITE_OPTIONS = {
 }
 
 
-def with_prepared_statements(database):
-    """On PostgreSQL, bind parameters on the server so that psycopg prepares a
-    statement the connection has run five times: the server then neither
-    parses nor plans it again. Every request runs the same few statements,
-    and planning them was most of the database's work (bench/README.md).
-    DATABASE_PREPARED_STATEMENTS=false turns it off, for a pooler that cannot
-    keep prepared statements (PgBouncer before 1.21 in transaction mode)."""
-    if "postgresql" in database["ENGINE"] and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+def with_prepared_statements(database, *, default=False):
+    """On PostgreSQL with DATABASE_PREPARED_STATEMENTS, bind parameters on the
+    server so that psycopg prepares a statement the connection has run five
+    times: the server then neither parses nor plans it again.
+
+    The web processes turn it on (config/wsgi.py): every request runs the
+    same few statements, found by a key, and planning them was most of the
+    database's work (bench/README.md). Workers, beat and management commands
+    leave it off: their statements read batches of rows, and after a few runs
+    PostgreSQL may settle on one generic plan for every batch, which for the
+    tiers' nightly batches was ten times slower than planning each one.
+    Off too for a pooler that cannot keep prepared statements (PgBouncer
+    before 1.21 in transaction mode)."""
+    if "postgresql" in database["ENGINE"] and env.bool("DATABASE_PREPARED_STATEMENTS", default=default):
         database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return database
 

@@ -7,7 +7,10 @@ from .base import env, with_prepared_statements
 SECRET_KEY = "test-only-key"
 DEBUG = False
 DATABASES = {
-    "default": with_prepared_statements(env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/loyalty")),
+    # As the web processes have them, so that every statement is tried with server-side binding.
+    "default": with_prepared_statements(
+        env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/loyalty"), default=True
+    ),
 }
 # test_<name of DATABASE_URL's database>: checkouts that point DATABASE_URL at
 # databases of their own (loyalty_cabinet, ...) never share a test database.
