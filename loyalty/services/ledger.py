@@ -591,6 +591,36 @@ def _refund(account, program, order, points, totals, *, now, storefront, reason,
     return entry
 
 
+def _return_fingerprint(op, member_id, points, order_id):
+    return _fingerprint(op=op, member=member_id, points=points, order=order_id)
+
+
+def _return_movement(op, move, member, order, points, storefront, reason, *, now, idempotency_key):
+    """One movement of a return (``move``: _clawback or _refund) on its own,
+    under its own lock and idempotency key."""
+    _check_points(points)
+    now = now or timezone.now()
+    fingerprint = _return_fingerprint(op, member.pk, points, order.pk)
+    program = program_get()
+    account = _lock(member.pk, now, program)
+    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+        return replayed
+    entry = move(
+        account,
+        program,
+        order,
+        points,
+        _order_totals(account, order),
+        now=now,
+        storefront=storefront,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    _save_balances(account)
+    return entry
+
+
 @unit_of_work()
 def points_clawback(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
     """Take back points an order earned, for a return.
@@ -602,54 +632,18 @@ def points_clawback(*, member, order, points, storefront=None, reason="", now=No
     debt (a negative available balance), or it is recorded as the entry's
     shortfall and not taken.
     """
-    _check_points(points)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(op="clawback", member=member.pk, points=points, order=order.pk)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed
-    entry = _clawback(
-        account,
-        program,
-        order,
-        points,
-        _order_totals(account, order),
-        now=now,
-        storefront=storefront,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
+    return _return_movement(
+        "clawback", _clawback, member, order, points, storefront, reason, now=now, idempotency_key=idempotency_key
     )
-    _save_balances(account)
-    return entry
 
 
 @unit_of_work()
 def points_refund(*, member, order, points, storefront=None, reason="", now=None, idempotency_key=None):
     """Give back points spent on an order, for a return: a new available lot
     that expires under the program's policy counted from now."""
-    _check_points(points)
-    now = now or timezone.now()
-    fingerprint = _fingerprint(op="refund", member=member.pk, points=points, order=order.pk)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
-        return replayed
-    entry = _refund(
-        account,
-        program,
-        order,
-        points,
-        _order_totals(account, order),
-        now=now,
-        storefront=storefront,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
+    return _return_movement(
+        "refund", _refund, member, order, points, storefront, reason, now=now, idempotency_key=idempotency_key
     )
-    _save_balances(account)
-    return entry
 
 
 # The order lifecycle: several movements of one order under one lock
@@ -748,7 +742,7 @@ def order_points_return(*, order, return_number, clawback, refund, now=None):
             clawback,
             totals,
             idempotency_key=f"{key}:clawback",
-            fingerprint=_fingerprint(op="clawback", member=order.member_id, points=clawback, order=order.pk),
+            fingerprint=_return_fingerprint("clawback", order.member_id, clawback, order.pk),
             **movement,
         )
     if refund:
@@ -760,7 +754,7 @@ def order_points_return(*, order, return_number, clawback, refund, now=None):
             refund,
             totals,
             idempotency_key=f"{key}:refund",
-            fingerprint=_fingerprint(op="refund", member=order.member_id, points=refund, order=order.pk),
+            fingerprint=_return_fingerprint("refund", order.member_id, refund, order.pk),
             **movement,
         )
     _save_balances(account)
