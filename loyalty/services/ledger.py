@@ -64,14 +64,14 @@ def _fingerprint(**arguments):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _source_key(source):
+    """What a fingerprint records of an entry's source (a reward, a campaign)."""
+    return f"{type(source).__name__}:{getattr(source, 'pk', None)}"
+
+
 def _earn_fingerprint(member_id, points, order_id, pending, source):
     return _fingerprint(
-        op="earn",
-        member=member_id,
-        points=points,
-        order=order_id,
-        pending=pending,
-        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
+        op="earn", member=member_id, points=points, order=order_id, pending=pending, source=_source_key(source)
     )
 
 
@@ -98,6 +98,16 @@ def _lock(member_id, now, program):
         apply_due_for([account.pk], now, program)
         account = locked.get(pk=member_id)
     return account
+
+
+def _open(member_id, now, idempotency_key, fingerprint):
+    """How every single movement starts: the program, the member's account
+    locked with everything due applied, and the entry an earlier call with
+    the key wrote (None if there was none; checked after the lock, so
+    concurrent retries serialise on it)."""
+    program = program_get()
+    account = _lock(member_id, now, program)
+    return program, account, _replay(idempotency_key, fingerprint)
 
 
 def account_lock(*, member, now=None):
@@ -241,9 +251,8 @@ def points_earn(
     _check_points(points)
     now = now or timezone.now()
     fingerprint = _earn_fingerprint(member.pk, points, getattr(order, "pk", None), pending, source)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+    program, account, replayed = _open(member.pk, now, idempotency_key, fingerprint)
+    if replayed is not None:
         return replayed
     entry = _earn(
         account,
@@ -280,9 +289,8 @@ def points_adjust(*, member, points, staff_user, reason, corrects=None, now=None
         reason=reason.strip(),
         corrects=getattr(corrects, "pk", None),
     )
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+    program, account, replayed = _open(member.pk, now, idempotency_key, fingerprint)
+    if replayed is not None:
         return replayed
     lot = None
     if points > 0:
@@ -324,11 +332,10 @@ def points_spend(
         member=member.pk,
         points=points,
         order=getattr(order, "pk", None),
-        source=f"{type(source).__name__}:{getattr(source, 'pk', None)}",
+        source=_source_key(source),
     )
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+    _program, account, replayed = _open(member.pk, now, idempotency_key, fingerprint)
+    if replayed is not None:
         return replayed
     _require_available(account, points)
     take_from_lots(account, points)
@@ -394,9 +401,8 @@ def hold_reserve(*, member, points, order=None, storefront=None, now=None, idemp
     _require_active(member)
     now = now or timezone.now()
     fingerprint = _hold_fingerprint(member.pk, points, getattr(order, "pk", None))
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+    program, account, replayed = _open(member.pk, now, idempotency_key, fingerprint)
+    if replayed is not None:
         return replayed.hold
     hold = _reserve(
         account,
@@ -601,9 +607,8 @@ def _return_movement(op, move, member, order, points, storefront, reason, *, now
     _check_points(points)
     now = now or timezone.now()
     fingerprint = _return_fingerprint(op, member.pk, points, order.pk)
-    program = program_get()
-    account = _lock(member.pk, now, program)
-    if (replayed := _replay(idempotency_key, fingerprint)) is not None:
+    program, account, replayed = _open(member.pk, now, idempotency_key, fingerprint)
+    if replayed is not None:
         return replayed
     entry = move(
         account,
