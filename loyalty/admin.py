@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from members import admin as members_admin
-from members.admin import EstimatedCountPaginator, ObjectToolsMixin, change_page_redirect
+from members.admin import EstimatedCountPaginator, ObjectTool, ObjectToolsMixin, change_page_redirect
 from members.models import Member
 
 from .exceptions import DomainError
@@ -108,33 +108,10 @@ class StorefrontAdmin(ObjectToolsMixin, admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
     inlines = (ApiKeyInline,)
+    object_tools = (ObjectTool("create-api-key", "create_api_key_view", _("Create API key"), "loyalty.add_apikey"),)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/create-api-key/",
-                self.admin_site.admin_view(self.create_api_key_view),
-                name="loyalty_storefront_create_api_key",
-            ),
-            *super().get_urls(),
-        ]
-
-    def has_create_api_key_permission(self, request):
-        return request.user.has_perm("loyalty.add_apikey")
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if self.has_create_api_key_permission(request):
-            tools.append((reverse("admin:loyalty_storefront_create_api_key", args=[obj.pk]), _("Create API key")))
-        return tools
-
-    def create_api_key_view(self, request, object_id):
+    def create_api_key_view(self, request, storefront):
         """Create a key and show it once, in a message: only its digest is stored."""
-        storefront = self.get_tool_object(
-            request,
-            object_id,
-            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_create_api_key_permission(request),
-        )
         form = ApiKeyCreateForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             api_key, key = api_key_create(storefront=storefront, name=form.cleaned_data["name"])
@@ -285,25 +262,10 @@ class MemberAdmin(members_admin.MemberAdmin):
     loyalty may know about members but not the other way round."""
 
     change_form_template = "admin/loyalty/member/change_form.html"
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/adjust-points/",
-                self.admin_site.admin_view(self.adjust_points_view),
-                name="members_member_adjust_points",
-            ),
-            *super().get_urls(),
-        ]
-
-    def has_adjust_points_permission(self, request):
-        return request.user.has_perm("loyalty.adjust_points")
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if self.has_adjust_points_permission(request):
-            tools.append((reverse("admin:members_member_adjust_points", args=[obj.pk]), _("Adjust points")))
-        return tools
+    object_tools = (
+        *members_admin.MemberAdmin.object_tools,
+        ObjectTool("adjust-points", "adjust_points_view", _("Adjust points"), "loyalty.adjust_points"),
+    )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -318,15 +280,10 @@ class MemberAdmin(members_admin.MemberAdmin):
             }
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    def adjust_points_view(self, request, object_id):
+    def adjust_points_view(self, request, member):
         """Credit or debit points by hand. The ledger service decides: what it
         refuses (a debit beyond the available points, say) comes back as a
         form error."""
-        member = self.get_tool_object(
-            request,
-            object_id,
-            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_adjust_points_permission(request),
-        )
         form = PointsAdjustmentForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:

@@ -7,6 +7,10 @@ and sorts only by indexed columns. Profiles and consents are written through
 their errors next to the fields.
 """
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -67,31 +71,74 @@ def change_page_redirect(obj):
     return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
 
 
+@dataclass(frozen=True)
+class ObjectTool:
+    """A page that acts on one object with a small form, linked above the
+    object's change form, at ``<object id>/<route>/``.
+
+    ``view`` names the admin's method that serves it, called with the
+    request and the object. It is open to staff with ``permission`` who may
+    view the object (without a permission: to those who may change it); the
+    link shows where ``shown_for(obj)`` also holds.
+    """
+
+    route: str
+    view: str
+    label: str
+    permission: str | None = None
+    shown_for: Callable = field(default=lambda obj: True)
+
+
 class ObjectToolsMixin:
     """Pages that act on one object with a small form (record a consent,
-    adjust points, create an API key), linked above the object's change form
-    and drawn in the admin's look with its breadcrumbs."""
+    adjust points, create an API key), declared as ``object_tools``, linked
+    above the object's change form and drawn in the admin's look with its
+    breadcrumbs. A subclass adds its own: ``object_tools = (*Parent.object_tools, ObjectTool(...))``."""
 
     change_form_template = "admin/change_form_with_tools.html"
     object_form_template = "admin/object_form.html"
+    object_tools = ()
+
+    def _tool_url_name(self, tool):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{tool.route.replace('-', '_')}"
+
+    def get_urls(self):
+        tools = [
+            path(
+                f"<path:object_id>/{tool.route}/",
+                self.admin_site.admin_view(functools.partial(self._tool_view, tool)),
+                name=self._tool_url_name(tool),
+            )
+            for tool in self.object_tools
+        ]
+        return [*tools, *super().get_urls()]
+
+    def may_use_tool(self, request, tool, obj):
+        if tool.permission is None:
+            return self.has_change_permission(request, obj)
+        return self.has_view_permission(request, obj) and request.user.has_perm(tool.permission)
 
     def get_object_tools(self, request, obj):
         """[(url, label)] of the pages linked above ``obj``'s change form."""
-        return []
+        return [
+            (reverse(f"admin:{self._tool_url_name(tool)}", args=[obj.pk]), tool.label)
+            for tool in self.object_tools
+            if tool.shown_for(obj) and self.may_use_tool(request, tool, obj)
+        ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["object_tools"] = self.get_object_tools(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    def get_tool_object(self, request, object_id, *, allowed):
-        """The object a tool page acts on; 404 if it does not exist, 403 unless ``allowed(obj)``."""
+    def _tool_view(self, tool, request, object_id):
+        """The tool's page for the object; 404 if it does not exist, 403 unless the tool is open to the user."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404(gettext("%(name)s does not exist.") % {"name": self.opts.verbose_name})
-        if not allowed(obj):
+        if not self.may_use_tool(request, tool, obj):
             raise PermissionDenied
-        return obj
+        return getattr(self, tool.view)(request, obj)
 
     def render_object_form(self, request, obj, form, *, title, submit_label, template=None, **context):
         return TemplateResponse(
@@ -170,6 +217,7 @@ class MemberAdmin(ObjectToolsMixin, admin.ModelAdmin):
 
     form = MemberForm
     change_form_template = "admin/members/member/change_form.html"
+    object_tools = (ObjectTool("record-consent", "record_consent_view", _("Record consent")),)
     list_display = ("external_id", "name", "email", "phone", "status", "enrolled_at", "enrolment_channel")
     list_filter = ("status", "enrolment_channel")
     # Sorting by an unindexed column would sort the whole table for one page.
@@ -215,25 +263,8 @@ class MemberAdmin(ObjectToolsMixin, admin.ModelAdmin):
         """Members are anonymised, never deleted: their ledger and consents must stay."""
         return False
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/record-consent/",
-                self.admin_site.admin_view(self.record_consent_view),
-                name="members_member_record_consent",
-            ),
-            *super().get_urls(),
-        ]
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if self.has_change_permission(request, obj):
-            tools.append((reverse("admin:members_member_record_consent", args=[obj.pk]), _("Record consent")))
-        return tools
-
-    def record_consent_view(self, request, object_id):
+    def record_consent_view(self, request, member):
         """Append a grant or withdrawal the member gave to staff (by phone, in a shop, on paper)."""
-        member = self.get_tool_object(request, object_id, allowed=lambda obj: self.has_change_permission(request, obj))
         form = ConsentRecordForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.exceptions import DomainError
 from loyalty.rules import end_of_local_day
 from loyalty.selectors import program_get
-from members.admin import ObjectToolsMixin, change_page_redirect
+from members.admin import ObjectTool, ObjectToolsMixin, change_page_redirect
 from members.models import Member
 
 from .catalog.services import coupon_refund
@@ -132,25 +132,10 @@ class MemberAdmin(_RegisteredMemberAdmin):
     assignment page."""
 
     change_form_template = "admin/rewards/member/change_form.html"
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/assign-tier/",
-                self.admin_site.admin_view(self.assign_tier_view),
-                name="members_member_assign_tier",
-            ),
-            *super().get_urls(),
-        ]
-
-    def has_assign_tier_permission(self, request):
-        return request.user.has_perm("rewards.assign_tier")
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if self.has_assign_tier_permission(request):
-            tools.append((reverse("admin:members_member_assign_tier", args=[obj.pk]), _("Assign tier")))
-        return tools
+    object_tools = (
+        *_RegisteredMemberAdmin.object_tools,
+        ObjectTool("assign-tier", "assign_tier_view", _("Assign tier"), "rewards.assign_tier"),
+    )
 
     def _tier_status(self, member):
         progress = tier_progress(member, program_get(), now=timezone.now())
@@ -170,15 +155,10 @@ class MemberAdmin(_RegisteredMemberAdmin):
         context["member_base_template"] = _RegisteredMemberAdmin.change_form_template
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    def assign_tier_view(self, request, object_id):
+    def assign_tier_view(self, request, member):
         """Put the member in a tier by hand. The tier service decides: what it
         refuses (a blank reason, a lock date in the past) comes back as a form
         error, and nothing changes."""
-        member = self.get_tool_object(
-            request,
-            object_id,
-            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_assign_tier_permission(request),
-        )
         form = TierAssignForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             locked_until = form.cleaned_data["locked_until"]
@@ -417,6 +397,15 @@ class PrizeDrawAdmin(ObjectToolsMixin, admin.ModelAdmin):
     list_filter = ("is_active",)
     list_select_related = ("prize",)
     search_fields = ("name_en", "name_ru")
+    object_tools = (
+        ObjectTool(
+            "grant-tickets",
+            "grant_tickets_view",
+            _("Grant tickets"),
+            "rewards.add_drawentry",
+            shown_for=lambda draw: draw.drawn_at is None,
+        ),
+    )
     fieldsets = (
         (None, {"fields": ("name_en", "name_ru", "description_en", "description_ru", "is_active")}),
         (_("Tickets"), {"fields": ("entry_cost_points", "max_tickets_per_member", "opens_at", "closes_at")}),
@@ -436,31 +425,7 @@ class PrizeDrawAdmin(ObjectToolsMixin, admin.ModelAdmin):
             return "—"
         return format_html("<pre>{}</pre>", json.dumps(draw.draw_log, indent=1))
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/grant-tickets/",
-                self.admin_site.admin_view(self.grant_tickets_view),
-                name="rewards_prizedraw_grant_tickets",
-            ),
-            *super().get_urls(),
-        ]
-
-    def has_grant_permission(self, request):
-        return request.user.has_perm("rewards.add_drawentry")
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if obj.drawn_at is None and self.has_grant_permission(request):
-            tools.append((reverse("admin:rewards_prizedraw_grant_tickets", args=[obj.pk]), _("Grant tickets")))
-        return tools
-
-    def grant_tickets_view(self, request, object_id):
-        draw = self.get_tool_object(
-            request,
-            object_id,
-            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_grant_permission(request),
-        )
+    def grant_tickets_view(self, request, draw):
         form = DrawTicketsGrantForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
@@ -498,6 +463,9 @@ class CauseAdmin(ObjectToolsMixin, admin.ModelAdmin):
 
     list_display = ("name_en", "is_active", "donated_points", "donated_value", "transferred_value", "to_transfer_value")
     list_filter = ("is_active",)
+    object_tools = (
+        ObjectTool("record-transfer", "record_transfer_view", _("Record a transfer"), "rewards.record_transfer"),
+    )
     search_fields = ("name_en", "name_ru")
     fields = ("name_en", "name_ru", "description_en", "description_ru", "min_points", "is_active")
 
@@ -520,33 +488,9 @@ class CauseAdmin(ObjectToolsMixin, admin.ModelAdmin):
     def to_transfer_value(self, cause):
         return cause.to_transfer_value
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/record-transfer/",
-                self.admin_site.admin_view(self.record_transfer_view),
-                name="rewards_cause_record_transfer",
-            ),
-            *super().get_urls(),
-        ]
-
-    def has_record_transfer_permission(self, request):
-        return request.user.has_perm("rewards.record_transfer")
-
-    def get_object_tools(self, request, obj):
-        tools = super().get_object_tools(request, obj)
-        if self.has_record_transfer_permission(request):
-            tools.append((reverse("admin:rewards_cause_record_transfer", args=[obj.pk]), _("Record a transfer")))
-        return tools
-
-    def record_transfer_view(self, request, object_id):
+    def record_transfer_view(self, request, cause):
         """Staff paid the cause what is left to transfer: record it, and the
         donations it covers are marked as transferred."""
-        cause = self.get_tool_object(
-            request,
-            object_id,
-            allowed=lambda obj: self.has_view_permission(request, obj) and self.has_record_transfer_permission(request),
-        )
         form = CharityTransferForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
